@@ -1,0 +1,73 @@
+namespace EdgeLlm.Kernels.Gguf;
+
+/// <summary>ggml tensor types, numbered as in ggml.h (the numbers are on disk in every GGUF).</summary>
+public enum GgmlType : uint
+{
+    F32 = 0,
+    F16 = 1,
+    Q4_0 = 2,
+    Q4_1 = 3,
+    Q5_0 = 6,
+    Q5_1 = 7,
+    Q8_0 = 8,
+    Q8_1 = 9,
+    Q2_K = 10,
+    Q3_K = 11,
+    Q4_K = 12,
+    Q5_K = 13,
+    Q6_K = 14,
+    Q8_K = 15,
+    BF16 = 30,
+}
+
+/// <summary>Block geometry of the tensor types: elements per block and bytes per block.</summary>
+public static class GgmlTypeInfo
+{
+    /// <summary>True for the types this engine can read and compute with.</summary>
+    public static bool IsSupported(GgmlType type) =>
+        type is GgmlType.F32 or GgmlType.F16 or GgmlType.Q8_0 or GgmlType.Q4_0;
+
+    /// <summary>Elements per block (1 for plain float types).</summary>
+    public static int BlockSize(GgmlType type) => type switch
+    {
+        GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 => 1,
+        GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.Q8_0 or GgmlType.Q8_1 => 32,
+        GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.Q8_K => 256,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown ggml type"),
+    };
+
+    /// <summary>Bytes per block, byte-identical to ggml's block structs.</summary>
+    public static int BlockBytes(GgmlType type) => type switch
+    {
+        GgmlType.F32 => 4,
+        GgmlType.F16 or GgmlType.BF16 => 2,
+        GgmlType.Q4_0 => 18,  // f16 d + 16 bytes of nibbles
+        GgmlType.Q4_1 => 20,
+        GgmlType.Q5_0 => 22,
+        GgmlType.Q5_1 => 24,
+        GgmlType.Q8_0 => 34,  // f16 d + 32 int8
+        GgmlType.Q8_1 => 36,
+        GgmlType.Q2_K => 84,
+        GgmlType.Q3_K => 110,
+        GgmlType.Q4_K => 144,
+        GgmlType.Q5_K => 176,
+        GgmlType.Q6_K => 210,
+        GgmlType.Q8_K => 292,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown ggml type"),
+    };
+
+    /// <summary>True when <paramref name="value"/> is a ggml type number this table knows.</summary>
+    public static bool IsKnown(uint value) => Enum.IsDefined(typeof(GgmlType), value);
+
+    /// <summary>Bytes of a row of <paramref name="elements"/> elements; the count must be a whole number of blocks.</summary>
+    public static long RowBytes(GgmlType type, long elements)
+    {
+        int bs = BlockSize(type);
+        if (elements % bs != 0)
+        {
+            throw new ArgumentException($"{elements} elements is not a whole number of {type} blocks of {bs}", nameof(elements));
+        }
+
+        return elements / bs * BlockBytes(type);
+    }
+}
