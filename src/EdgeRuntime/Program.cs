@@ -1,1 +1,12 @@
-return 0;
+using System.CommandLine;
+using EdgeLlm.EdgeRuntime.Cli;
+
+// The `edgellm` CLI (DESIGN §3). Text goes to stdout; logs, statistics and errors to stderr.
+var root = new RootCommand("EdgeLlm: fixed-point MobileLLM / llama inference for single-board computers")
+{
+    GenerateCommand.Create(),
+    TokenizeCommand.Create(),
+    ConvertCommand.Create(),
+    InfoCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();
