@@ -36,9 +36,23 @@ namespace EdgeLlm.Kernels.Tests.Oracle;
 /// pure=true it gets the file type like every other tensor.</item>
 /// <item>Other 2-D weights (attn_q/k/v/output, ffn_gate/up/down) get the file type (no imatrix given).</item>
 /// <item>The output file gets general.file_type and general.quantization_version=2, keeps every other key,
-/// and lists the tensors in llama.cpp's weight-map order (not the input order): compare tensor by tensor,
-/// not file bytes.</item>
+/// and lists the tensors in llama.cpp's weight-map order, not the input order: tensors outside blocks first,
+/// then blk.0.*, blk.1.*, ..., each group sorted by name (ordinal). Compare tensor by tensor, not file bytes.</item>
 /// </list>
+/// <para>
+/// Keys llama.cpp needs to load a "llama" GGUF (llama_model_base::load_hparams, llama_model_llama,
+/// llama_vocab::load): general.architecture = "llama"; llama.context_length, llama.embedding_length,
+/// llama.block_count, llama.attention.layer_norm_rms_epsilon (missing: "key not found in model");
+/// llama.feed_forward_length and llama.attention.head_count (read as optional, but without them the tensor
+/// shapes cannot match); tokenizer.ggml.model = "llama" and tokenizer.ggml.tokens. Optional with defaults:
+/// llama.attention.head_count_kv (= head_count), llama.rope.dimension_count (= head dim, and it must equal it:
+/// "invalid n_rot"), llama.rope.freq_base (10000), llama.vocab_size (= token count), tokenizer.ggml.scores (0),
+/// tokenizer.ggml.token_type (normal), tokenizer.ggml.bos/eos/unknown_token_id (1/2/0),
+/// tokenizer.ggml.add_bos_token (true). Tensors: token_embd.weight, output_norm.weight, output.weight
+/// (optional: tied to token_embd), blk.N.{attn_norm, attn_q, attn_k, attn_v, attn_output, ffn_norm, ffn_gate,
+/// ffn_down, ffn_up}.weight. The vocab GGUF's 22 keys pass all of this: loading it as a model stops at
+/// "missing tensor 'token_embd.weight'" (see the tests).
+/// </para>
 /// </remarks>
 public static class LlamaCpp
 {
