@@ -28,7 +28,7 @@ public static class ConvertCommand
             string outPath = parse.GetValue(output)!.FullName;
 
             var ckpt = Llama2cCheckpoint.Read(ckptFile.FullName);
-            var tok = LlamaTokenizer.FromLlama2cFile(tokFile.FullName);
+            var tok = LlamaTokenizer.FromLlama2cFile(tokFile.FullName, ckpt.VocabSize);
             ckpt.WriteGguf(outPath, tok, ggmlType, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(ckptFile.Name), Console.Error);
             Console.Error.WriteLine($"edgellm: wrote {outPath} ({new FileInfo(outPath).Length:N0} bytes)");
             return 0;
