@@ -116,8 +116,10 @@ public sealed class GgufValue
     /// <summary>A copy of an array of any integer element type; every element must fit an int.</summary>
     public int[] AsInt32Array()
     {
-        if (Value is int[] ints)
+        // Test the declared element type, not "Value is int[]": the CLR lets a uint[] pass as an int[].
+        if (Type == GgufValueType.Array && _elementType == GgufValueType.Int32)
         {
+            var ints = (int[])Value;
             return (int[])ints.Clone();
         }
 
