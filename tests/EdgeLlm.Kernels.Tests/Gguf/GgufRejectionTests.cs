@@ -31,6 +31,15 @@ public sealed class GgufRejectionTests
         AssertRejected(RawGguf.Header(0, 0, version).ToArray(), $"unsupported GGUF version {version}");
 
     [Test]
+    public void Version2IsAccepted()
+    {
+        // v2 has v3's layout (u64 counts); only v1 used u32 counts, and llama.cpp dropped it too.
+        using GgufFile file = GgufFile.Open(_temp.Write(RawGguf.Header(0, 1, version: 2).KvU32("a.b", 7).ToArray()));
+        Assert.That(file.Version, Is.EqualTo(2));
+        Assert.That(file.GetInt64("a.b"), Is.EqualTo(7));
+    }
+
+    [Test]
     public void BigEndianVersion() => AssertRejected(RawGguf.Header(0, 0, 0x03000000).ToArray(), "big-endian");
 
     [Test]
