@@ -91,30 +91,7 @@ public sealed unsafe class ModelWeights
             throw new GgufFormatException(file.FilePath, $"tensor '{name}' has type {t.Type}, which this engine does not compute with (F32, F16, Q8_0, Q4_0)");
         }
 
-        if (t.Type == GgmlType.Q8_0)
-        {
-            RejectMinus128(file, name, t);
-        }
-
         return new WeightMatrix(t.Type, file.GetTensorPointer(t), rows, cols);
-    }
-
-    /// <summary>
-    /// ggml's quantizer never writes -128 into a Q8_0 weight; SIMD paths that use the sign trick
-    /// (|w| with sign moved onto x) would compute +128 for it. A file that holds one is refused.
-    /// </summary>
-    private static void RejectMinus128(GgufFile file, string name, GgufTensorInfo t)
-    {
-        byte* p = file.GetTensorPointer(t);
-        long blocks = t.ByteSize / Q8_0.BlockBytes;
-        for (long b = 0; b < blocks; b++)
-        {
-            var qs = new ReadOnlySpan<byte>(p + b * Q8_0.BlockBytes + 2, Q8_0.BlockSize);
-            if (qs.IndexOf((byte)0x80) >= 0)
-            {
-                throw new GgufFormatException(file.FilePath, $"tensor '{name}' block {b} holds the value -128, which Q8_0 weights never use");
-            }
-        }
     }
 
     private static float[] Vector(GgufFile file, string name, int length)

@@ -57,7 +57,7 @@ public sealed class Transformer
         logits = Pinned(c.VocabSize);
         ropeCos = Pinned(c.RopeDims / 2);
         ropeSin = Pinned(c.RopeDims / 2);
-        xq = new Q8Activations(Math.Max(c.Dim, c.HiddenDim));
+        xq = new Q8Activations(RoundUp(Math.Max(c.Dim, c.HiddenDim), Q8_0.BlockSize));
     }
 
     public ModelConfig Config => c;
@@ -102,7 +102,7 @@ public sealed class Transformer
         }
 
         RmsNorm(xb, x, w.OutputNorm, c.RmsEps);
-        xq.Quantize(xb);
+        QuantizeFor(xb, w.Output);
         MatVec.Multiply(w.Output, xb, xq, logits, pool);
         return logits;
     }
@@ -110,7 +110,7 @@ public sealed class Transformer
     private void Attention(BlockWeights b, int pass, int pos)
     {
         RmsNorm(xb, x, b.AttnNorm, c.RmsEps);
-        xq.Quantize(xb); // once for Q, K and V
+        QuantizeFor(xb, b.Wq, b.Wk, b.Wv); // once for Q, K and V
         MatVec.Multiply(b.Wq, xb, xq, q, pool);
         MatVec.Multiply(b.Wk, xb, xq, k, pool);
         MatVec.Multiply(b.Wv, xb, xq, v, pool);
@@ -150,7 +150,7 @@ public sealed class Transformer
             }
         }
 
-        xq.Quantize(att);
+        QuantizeFor(att, b.Wo);
         MatVec.Multiply(b.Wo, att, xq, proj, pool);
         Ops.Add(x, proj);
     }
@@ -158,11 +158,11 @@ public sealed class Transformer
     private void FeedForward(BlockWeights b)
     {
         RmsNorm(xb, x, b.FfnNorm, c.RmsEps);
-        xq.Quantize(xb); // once for gate and up
+        QuantizeFor(xb, b.Gate, b.Up); // once for gate and up
         MatVec.Multiply(b.Gate, xb, xq, hb, pool);
         MatVec.Multiply(b.Up, xb, xq, hb2, pool);
         Ops.SwiGlu(hb, hb2);
-        xq.Quantize(hb);
+        QuantizeFor(hb, b.Down);
         MatVec.Multiply(b.Down, hb, xq, proj, pool);
         Ops.Add(x, proj);
     }
@@ -210,6 +210,30 @@ public sealed class Transformer
             dst[i] = src[i] * scale * weight[i];
         }
     }
+
+    /// <summary>
+    /// Quantizes the input vector once when any of the matrices that read it is quantized
+    /// (F32/F16 matrices read the floats; a 172-wide FFN input cannot even be cut into Q8_0 blocks).
+    /// </summary>
+    private void QuantizeFor(ReadOnlySpan<float> input, in WeightMatrix a)
+    {
+        if (IsQuantized(a))
+        {
+            xq.Quantize(input);
+        }
+    }
+
+    private void QuantizeFor(ReadOnlySpan<float> input, in WeightMatrix a, in WeightMatrix b, in WeightMatrix c = default)
+    {
+        if (IsQuantized(a) || IsQuantized(b) || IsQuantized(c))
+        {
+            xq.Quantize(input);
+        }
+    }
+
+    private static bool IsQuantized(in WeightMatrix m) => m.Type is Gguf.GgmlType.Q8_0 or Gguf.GgmlType.Q4_0;
+
+    private static int RoundUp(int n, int multiple) => (n + multiple - 1) / multiple * multiple;
 
     private static float[] Pinned(int n) => GC.AllocateArray<float>(n, pinned: true);
 }

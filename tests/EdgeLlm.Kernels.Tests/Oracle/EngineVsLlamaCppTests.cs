@@ -72,7 +72,7 @@ public class EngineVsLlamaCppTests
 
             for (int pos = tokens.Length; ours.Count < 200; pos++)
             {
-                int next = Sampling.Sampler.ArgMax(logits);
+                int next = EdgeLlm.Kernels.Sampling.Sampler.ArgMax(logits);
                 ours.Add(next);
                 logits = lm.Transformer.Forward(next, pos).ToArray();
             }
