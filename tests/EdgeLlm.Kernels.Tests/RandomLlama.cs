@@ -35,7 +35,7 @@ public static class RandomLlama
         int n = 0;
         void Add(string name, float mean, float s, params long[] shape)
         {
-            int tensorSeed = HashCode.Combine(seed, n++);
+            int tensorSeed = (seed * 1000) + n++; // HashCode.Combine would differ per process
             b.AddWeight(name, shape, () => Normal(tensorSeed, (int)shape.Aggregate(1L, (a, x) => a * x), mean, s));
         }
 

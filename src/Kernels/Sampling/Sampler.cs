@@ -188,10 +188,8 @@ public sealed class Sampler
         }
     }
 
-    private readonly struct Descending : IComparer<float>
-    {
-        public int Compare(float a, float b) => b.CompareTo(a);
-    }
+    // One instance: a struct comparer would be boxed by every Sort call.
+    private static readonly IComparer<float> Descending = Comparer<float>.Create((a, b) => b.CompareTo(a));
 
     /// <summary>
     /// Sorts candidates by probability (descending) and keeps the smallest prefix whose mass reaches topP.
@@ -212,7 +210,7 @@ public sealed class Sampler
             }
         }
 
-        p[..m].Sort(ids[..m], default(Descending));
+        p[..m].Sort(ids[..m], Descending);
 
         float cum = 0;
         for (int i = 0; i < m; i++)
