@@ -8,5 +8,6 @@ var root = new RootCommand("EdgeLlm: fixed-point MobileLLM / llama inference for
     TokenizeCommand.Create(),
     ConvertCommand.Create(),
     InfoCommand.Create(),
+    SynthCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
