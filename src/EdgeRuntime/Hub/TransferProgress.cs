@@ -16,7 +16,7 @@ public sealed class TransferProgress
     private readonly TimeSpan _interval;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly long _startBytes;
-    private TimeSpan _last = TimeSpan.MinValue;
+    private TimeSpan? _last;
     private int _lastLength;
 
     public TransferProgress(TextWriter output, string name, long total, long startBytes, bool rewriteInPlace)
@@ -33,7 +33,7 @@ public sealed class TransferProgress
     public void Report(long done)
     {
         var now = _clock.Elapsed;
-        if (now - _last < _interval)
+        if (_last is { } last && now - last < _interval)
             return;
         _last = now;
         Write(Line(done, now), final: false);
