@@ -55,7 +55,7 @@ public sealed class FileDownloader(HubClient hub, DownloadOptions options, TextW
                 using var existing = await ContentHash.OfFilePrefixAsync(file, finalPath, file.Size, ct);
                 if (existing.Matches(out _))
                 {
-                    new TransferProgress(log, name, file.Size, file.Size, false).Finish(file.Size, $"already complete ({existing.Kind} verified)");
+                    new TransferProgress(log, name, file.Size, file.Size, false).Skipped($"already complete ({existing.Kind} verified)");
                     return DownloadOutcome.AlreadyComplete;
                 }
             }
@@ -100,8 +100,8 @@ public sealed class FileDownloader(HubClient hub, DownloadOptions options, TextW
                             throw new HubException(HubErrorKind.Network,
                                 $"{name}: download failed after {attempts} attempts ({e.Message}); {TransferProgress.Bytes(now)} are kept in {part} and the next pull resumes from there", e);
                         var delay = Backoff(failuresInARow);
-                        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"  {name}: {e.Message} at {TransferProgress.Bytes(now)}; retrying in {delay.TotalSeconds:0.#} s"));
+                        progress.Note(string.Create(CultureInfo.InvariantCulture,
+                            $"{e.Message} at {TransferProgress.Bytes(now)}; retrying in {delay.TotalSeconds:0.##} s"));
                         await Task.Delay(delay, ct);
                         continue;
                     }
@@ -117,7 +117,7 @@ public sealed class FileDownloader(HubClient hub, DownloadOptions options, TextW
                         // The .part may have come from another revision or a different failed run: start once from 0.
                         fromOldPart = false;
                         outcome = DownloadOutcome.Downloaded;
-                        log.WriteLine($"  {name}: the partial file left by an earlier run was not of this file; starting it again");
+                        progress.Note("the partial file left by an earlier run was not of this file; starting it again");
                         continue;
                     }
                     throw new HubException(HubErrorKind.Integrity,
@@ -144,10 +144,16 @@ public sealed class FileDownloader(HubClient hub, DownloadOptions options, TextW
     private async Task FetchAsync(string repo, string commit, HubFile file, Uri url, string part, long offset,
         ContentHash hash, TransferProgress progress, CancellationToken ct)
     {
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        stall.CancelAfter(options.StallTimeout);
         HttpResponseMessage r;
         try
         {
-            r = await hub.SendAsync(url, offset > 0 ? new RangeHeaderValue(offset, null) : null, ct);
+            r = await hub.SendAsync(url, offset > 0 ? new RangeHeaderValue(offset, null) : null, stall.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TransientException(StallMessage());
         }
         catch (Exception e) when (IsNetwork(e) && !ct.IsCancellationRequested)
         {
@@ -187,11 +193,14 @@ public sealed class FileDownloader(HubClient hub, DownloadOptions options, TextW
             await using var fs = new FileStream(part, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
             fs.SetLength(offset);
             fs.Seek(offset, SeekOrigin.Begin);
-            using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
             Stream body;
             try
             {
-                body = await r.Content.ReadAsStreamAsync(ct);
+                body = await r.Content.ReadAsStreamAsync(stall.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new TransientException(StallMessage());
             }
             catch (Exception e) when (IsNetwork(e) && !ct.IsCancellationRequested)
             {
@@ -210,8 +219,7 @@ public sealed class FileDownloader(HubClient hub, DownloadOptions options, TextW
                     }
                     catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                     {
-                        throw new TransientException(string.Create(CultureInfo.InvariantCulture,
-                            $"no data for {options.StallTimeout.TotalSeconds:0} s"));
+                        throw new TransientException(StallMessage());
                     }
                     catch (Exception e) when (IsNetwork(e) && !ct.IsCancellationRequested)
                     {
@@ -233,7 +241,10 @@ public sealed class FileDownloader(HubClient hub, DownloadOptions options, TextW
         }
     }
 
-    private static bool IsNetwork(Exception e) => e is HttpRequestException or IOException or SocketException;
+    private string StallMessage() =>
+        string.Create(CultureInfo.InvariantCulture, $"no data for {options.StallTimeout.TotalSeconds:0.#} s");
+
+    private static bool IsNetwork(Exception e) => e is HttpRequestException or SocketException || (e is IOException and not HubException);
 
     private static string Reason(Exception e) => e switch
     {

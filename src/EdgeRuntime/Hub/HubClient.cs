@@ -112,19 +112,24 @@ public sealed class HubClient : IDisposable
     public Uri ResolveUrl(string repo, string commit, string path) =>
         new(Endpoint, $"{repo}/resolve/{Uri.EscapeDataString(commit)}/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}");
 
+    /// <summary>How long one API call may take before it is retried.</summary>
+    public TimeSpan ApiTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     private async Task<JsonDocument> GetJsonAsync(Uri url, string repo, string revision, Action<Uri?>? nextPage, CancellationToken ct)
     {
         for (int attempt = 1; ; attempt++)
         {
             HttpResponseMessage? r = null;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(ApiTimeout);
             try
             {
-                r = await SendAsync(url, null, ct);
+                r = await SendAsync(url, null, timeout.Token);
                 if (r.IsSuccessStatusCode)
                 {
                     nextPage?.Invoke(NextLink(r, url));
-                    await using var body = await r.Content.ReadAsStreamAsync(ct);
-                    return await JsonDocument.ParseAsync(body, default, ct);
+                    await using var body = await r.Content.ReadAsStreamAsync(timeout.Token);
+                    return await JsonDocument.ParseAsync(body, default, timeout.Token);
                 }
                 var error = ErrorFor(r, repo, revision, null);
                 if (!IsTransient(r.StatusCode) || attempt >= 4)
@@ -134,13 +139,13 @@ public sealed class HubClient : IDisposable
             {
                 throw new HubException(HubErrorKind.Protocol, $"the hub's answer from {url} is not valid JSON ({e.Message})", e);
             }
-            catch (HttpRequestException e) when (attempt < 4)
+            catch (Exception e) when (e is HttpRequestException || (e is IOException and not HubException)
+                                          || (e is OperationCanceledException && !ct.IsCancellationRequested))
             {
-                _ = e; // retried below
-            }
-            catch (HttpRequestException e)
-            {
-                throw new HubException(HubErrorKind.Network, $"cannot reach {Endpoint.GetLeftPart(UriPartial.Authority)}: {e.Message}", e);
+                if (attempt >= 4)
+                    throw new HubException(HubErrorKind.Network, e is OperationCanceledException
+                        ? $"{Endpoint.GetLeftPart(UriPartial.Authority)} did not answer within {ApiTimeout.TotalSeconds:0} s"
+                        : $"cannot reach {Endpoint.GetLeftPart(UriPartial.Authority)}: {e.Message}", e);
             }
             finally
             {

@@ -16,7 +16,7 @@ public sealed class TransferProgress
     private readonly TimeSpan _interval;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly long _startBytes;
-    private TimeSpan? _last;
+    private TimeSpan _last = TimeSpan.Zero; // the first line comes after one interval: small files print only their result
     private int _lastLength;
 
     public TransferProgress(TextWriter output, string name, long total, long startBytes, bool rewriteInPlace)
@@ -33,7 +33,7 @@ public sealed class TransferProgress
     public void Report(long done)
     {
         var now = _clock.Elapsed;
-        if (_last is { } last && now - last < _interval)
+        if (now - _last < _interval)
             return;
         _last = now;
         Write(Line(done, now), final: false);
@@ -41,6 +41,19 @@ public sealed class TransferProgress
 
     /// <summary>The last line for the file, with what happened to it.</summary>
     public void Finish(long done, string outcome) => Write($"{Line(done, _clock.Elapsed)}  {outcome}", final: true);
+
+    /// <summary>A file that needed no transfer.</summary>
+    public void Skipped(string outcome) => Write($"  {_name}  {Bytes(_total)}  {outcome}", final: true);
+
+    /// <summary>A message about this file (a retry), on its own line even when the progress line is being rewritten.</summary>
+    public void Note(string message)
+    {
+        if (_rewrite && _lastLength > 0)
+            _out.WriteLine();
+        _lastLength = 0;
+        _out.WriteLine($"  {_name}: {message}");
+        _out.Flush();
+    }
 
     private string Line(long done, TimeSpan elapsed)
     {

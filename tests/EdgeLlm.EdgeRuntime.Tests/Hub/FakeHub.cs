@@ -34,9 +34,14 @@ public sealed class FakeRepo(string id)
         return this;
     }
 
-    public static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], string> Sha256s = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], string> GitOids = new();
 
-    public static string GitOid(byte[] data)
+    public static string Sha256(byte[] data) => Sha256s.GetValue(data, d => Convert.ToHexStringLower(SHA256.HashData(d)));
+
+    public static string GitOid(byte[] data) => GitOids.GetValue(data, ComputeGitOid);
+
+    private static string ComputeGitOid(byte[] data)
     {
         byte[] header = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"blob {data.Length}\0"));
 #pragma warning disable CA5350 // git's blob id
@@ -69,6 +74,12 @@ public sealed class FakeHub : IDisposable
 
     /// <summary>File path → offset of a byte served flipped (every time).</summary>
     public ConcurrentDictionary<string, long> CorruptAt { get; } = new();
+
+    /// <summary>File path → absolute offset at which the next transfer of it stops sending but keeps the connection open (once).</summary>
+    public ConcurrentDictionary<string, long> HangOnceAt { get; } = new();
+
+    /// <summary>Answer any Authorization header with the hub's 401 for an invalid token.</summary>
+    public bool RejectTokens { get; set; }
 
     /// <summary>Serve 200 with the whole file even when a Range is asked for.</summary>
     public bool IgnoreRange { get; set; }
@@ -150,6 +161,11 @@ public sealed class FakeHub : IDisposable
         string path = Uri.UnescapeDataString(target.Split('?')[0]);
         string query = target.Contains('?', StringComparison.Ordinal) ? target[(target.IndexOf('?', StringComparison.Ordinal) + 1)..] : "";
         _seen.Enqueue(new SeenRequest(Port, path, headers.GetValueOrDefault("Range"), headers.GetValueOrDefault("Authorization")));
+        if (RejectTokens && headers.ContainsKey("Authorization"))
+        {
+            await Error(stream, 401, null, "Invalid credentials in Authorization header");
+            return;
+        }
         await Route(stream, path, query, headers);
     }
 
@@ -291,6 +307,13 @@ public sealed class FakeHub : IDisposable
             await Respond(s, partial ? 206 : 200, partial ? "Partial Content" : "OK", body.AsMemory(0, (int)(dropAt - start)), [.. headers], contentLength: body.Length);
             return;
         }
+        if (HangOnceAt.TryRemove(file, out long hangAt) && hangAt > start)
+        {
+            // Send part of the body, then go silent with the connection open, as a stalled link does.
+            await Respond(s, partial ? 206 : 200, partial ? "Partial Content" : "OK", body.AsMemory(0, (int)(hangAt - start)), [.. headers],
+                contentLength: body.Length, hangFor: TimeSpan.FromSeconds(5));
+            return;
+        }
         await Respond(s, partial ? 206 : 200, partial ? "Partial Content" : "OK", body, [.. headers]);
     }
 
@@ -305,7 +328,8 @@ public sealed class FakeHub : IDisposable
         return Respond(s, code, "Error", JsonSerializer.SerializeToUtf8Bytes(new { error = message }), [.. headers]);
     }
 
-    private static async Task Respond(NetworkStream s, int code, string reason, ReadOnlyMemory<byte> body, (string Name, string Value)[] headers, long? contentLength = null)
+    private static async Task Respond(NetworkStream s, int code, string reason, ReadOnlyMemory<byte> body, (string Name, string Value)[] headers,
+        long? contentLength = null, TimeSpan? hangFor = null)
     {
         var head = new StringBuilder();
         head.Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {code} {reason}\r\n");
@@ -315,6 +339,8 @@ public sealed class FakeHub : IDisposable
         await s.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()));
         await s.WriteAsync(body);
         await s.FlushAsync();
+        if (hangFor is { } hang)
+            await Task.Delay(hang);
         s.Socket.Shutdown(SocketShutdown.Send); // a clean FIN, so the client reads every byte sent before the cut
     }
 

@@ -63,8 +63,8 @@ public sealed class PullTests
             .Add("special_tokens_map.json", """{"bos_token":"<s>"}"""u8.ToArray())
             .Add("configuration_mobilellm.py", "# code\n"u8.ToArray())
             .Add("tokenizer.model", Random(50_000, 1), lfs: true)
-            .Add("model.safetensors", Random(2_500_000, 2), lfs: true)
-            .Add("pytorch_model.bin", Random(1_000_000, 3), lfs: true);
+            .Add("model.safetensors", Random(1_200_000, 2), lfs: true)
+            .Add("pytorch_model.bin", Random(200_000, 3), lfs: true);
     }
 
     private static readonly string[] Expected =
@@ -107,7 +107,7 @@ public sealed class PullTests
     public async Task DroppedConnection_ResumesWithARangeFromWhereItStopped()
     {
         var repo = MobileLlmRepo();
-        const long cut = 1_000_003;
+        const long cut = 700_003;
         _hub.DropOnceAt["model.safetensors"] = cut;
 
         await Puller().PullAsync(Request());
@@ -121,10 +121,24 @@ public sealed class PullTests
     }
 
     [Test]
+    public async Task StalledConnection_IsDroppedAfterTheStallTimeout_AndResumed()
+    {
+        var repo = MobileLlmRepo();
+        const long stop = 600_001;
+        _hub.HangOnceAt["model.safetensors"] = stop;
+
+        await new ModelPuller(new NoConverter(), _log, Fast with { StallTimeout = TimeSpan.FromMilliseconds(500) }).PullAsync(Request());
+
+        AssertFolderMatches(repo);
+        Assert.That(_hub.Downloads("model.safetensors").Last().Range, Is.EqualTo($"bytes={stop}-"));
+        Assert.That(_log.ToString(), Does.Contain("no data for 0.5 s"));
+    }
+
+    [Test]
     public async Task DroppedConnection_ServerThatIgnoresRange_StartsOverAndStillVerifies()
     {
         var repo = MobileLlmRepo();
-        _hub.DropOnceAt["model.safetensors"] = 700_000;
+        _hub.DropOnceAt["model.safetensors"] = 500_000;
         _hub.IgnoreRange = true;
 
         await Puller().PullAsync(Request());
@@ -137,7 +151,7 @@ public sealed class PullTests
     {
         var repo = MobileLlmRepo();
         Directory.CreateDirectory(_dir);
-        const int have = 1_234_567;
+        const int have = 654_321;
         File.WriteAllBytes(Path.Combine(_dir, "model.safetensors.part"), repo.Files["model.safetensors"][..have]);
 
         var result = await Puller().PullAsync(Request());
@@ -152,7 +166,7 @@ public sealed class PullTests
     {
         var repo = MobileLlmRepo();
         Directory.CreateDirectory(_dir);
-        File.WriteAllBytes(Path.Combine(_dir, "model.safetensors.part"), Random(1_000_000, 99));
+        File.WriteAllBytes(Path.Combine(_dir, "model.safetensors.part"), Random(400_000, 99));
 
         await Puller().PullAsync(Request());
 
@@ -216,6 +230,18 @@ public sealed class PullTests
         Assert.That(toHub.Select(r => r.Authorization), Is.All.EqualTo("Bearer hf_test_secret"));
         Assert.That(toCdn, Is.Not.Empty);
         Assert.That(toCdn.Select(r => r.Authorization), Is.All.Null, "the signed CDN URL needs no token, and must not see it");
+    }
+
+    [Test]
+    public void InvalidToken_SaysTheTokenWasRejected()
+    {
+        MobileLlmRepo();
+        _hub.RejectTokens = true;
+
+        var e = Assert.ThrowsAsync<HubException>(() => Puller().PullAsync(Request(token: "hf_typo")))!;
+
+        Assert.That(e.Kind, Is.EqualTo(HubErrorKind.BadToken));
+        Assert.That(e.Message, Does.Contain("rejected the token").And.Contain("--token or HF_TOKEN").And.Not.Contain("hf_typo"));
     }
 
     [Test]
