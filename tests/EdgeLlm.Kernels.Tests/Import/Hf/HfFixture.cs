@@ -144,6 +144,21 @@ public static class HfFolder
     public const string StorageClassF32 = "FloatStorage";
 
     private static readonly Lazy<byte[]> TokenizerModel = new(BuildTokenizerModel);
+    private static readonly Lazy<string> RootFolder = new(() => Directory.CreateTempSubdirectory("edgellm-hf-").FullName);
+
+    /// <summary>Where every folder and file of these tests goes; <see cref="DeleteAll"/> removes it.</summary>
+    public static string Root => RootFolder.Value;
+
+    /// <summary>A fresh path under <see cref="Root"/>.</summary>
+    public static string NewPath(string name) => Path.Combine(Root, $"{Guid.NewGuid():N}-{name}");
+
+    public static void DeleteAll()
+    {
+        if (RootFolder.IsValueCreated && Directory.Exists(Root))
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+    }
 
     public static string StorageClass(HfDType d) => d switch
     {
@@ -157,7 +172,7 @@ public static class HfFolder
     /// <summary>A new folder with config.json (MobileLLM's official keys) and tokenizer.model; no weights yet.</summary>
     public static string Create(HfModel m, Action<Dictionary<string, object?>>? editConfig = null)
     {
-        string dir = Directory.CreateTempSubdirectory("edgellm-hf-").FullName;
+        string dir = Directory.CreateDirectory(NewPath("model")).FullName;
         var config = new Dictionary<string, object?>
         {
             ["architectures"] = new[] { "LlamaForCausalLM" },

@@ -24,6 +24,9 @@ public class HfImportTests
         SafetensorsSharded,
     }
 
+    [OneTimeTearDown]
+    public void DeleteTestFolders() => HfFolder.DeleteAll();
+
     private static string Folder(HfModel m, Format format)
     {
         string dir = HfFolder.Create(m);
@@ -40,10 +43,14 @@ public class HfImportTests
 
     private static string Convert(string dir, GgmlType type)
     {
-        string gguf = TestModels.TempFile($"hf-{type}.gguf");
+        string gguf = HfFolder.NewPath($"hf-{type}.gguf");
         var log = new StringWriter();
         HfImporter.Convert(dir, gguf, type, log);
-        TestContext.Progress.WriteLine(log.ToString().Split('\n').FirstOrDefault());
+        string text = log.ToString();
+        TestContext.Progress.WriteLine(text.Split('\n').FirstOrDefault());
+        using var f = GgufFile.Open(gguf);
+        Assert.That(text, Does.Contain($"[{f.Tensors.Count}/{f.Tensors.Count}]"), "progress names every tensor");
+        Assert.That(File.Exists(gguf + ".partial"), Is.False);
         return gguf;
     }
 
@@ -179,8 +186,13 @@ public class HfImportTests
     }
 
     // ---- errors: each names the file and the tensor ----
-    private static InvalidDataException ConvertFails(string dir) =>
-        Assert.Throws<InvalidDataException>(() => HfImporter.Convert(dir, TestModels.TempFile("fail.gguf"), GgmlType.F32, null))!;
+    private static InvalidDataException ConvertFails(string dir)
+    {
+        string output = HfFolder.NewPath("fail.gguf");
+        var e = Assert.Throws<InvalidDataException>(() => HfImporter.Convert(dir, output, GgmlType.F32, null))!;
+        Assert.That(File.Exists(output) || File.Exists(output + ".partial"), Is.False, "nothing is left behind");
+        return e;
+    }
 
     [TestCase(Format.Torch)]
     [TestCase(Format.Safetensors)]
