@@ -19,7 +19,7 @@ public static class ConvertCommand
         var output = new Option<FileInfo>("--output", "-o") { Description = "GGUF file to write", Required = true };
         var type = new Option<string>("--type") { Description = "tensor type", DefaultValueFactory = _ => "q8_0" };
         type.AcceptOnlyFromAmong("f32", "f16", "q8_0", "q4_0");
-        var name = new Option<string?>("--name") { Description = "general.name (default: the checkpoint's file name)" };
+        var name = new Option<string?>("--name") { Description = "general.name (default: the checkpoint's file name, or the folder's name with --from hf)" };
 
         var cmd = new Command("convert", "convert a checkpoint to GGUF") { from, checkpoint, tokenizer, input, output, type, name };
         cmd.SetAction(parse => CliRunner.Run(() =>
@@ -28,7 +28,7 @@ public static class ConvertCommand
             {
                 var dir = parse.GetValue(input) ?? throw new ArgumentException("--from hf needs --input DIR");
                 string hfOut = parse.GetValue(output)!.FullName;
-                HfImporter.Convert(dir.FullName, hfOut, ParseType(parse.GetValue(type)!), Console.Error);
+                HfImporter.Convert(dir.FullName, hfOut, ParseType(parse.GetValue(type)!), Console.Error, parse.GetValue(name));
                 Console.Error.WriteLine($"edgellm: wrote {hfOut} ({new FileInfo(hfOut).Length:N0} bytes)");
                 return 0;
             }

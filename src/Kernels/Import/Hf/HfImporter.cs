@@ -35,7 +35,12 @@ public static class HfImporter
     /// <param name="type">F32, F16, Q8_0 or Q4_0 (see <see cref="LlamaGgufBuilder"/> for which tensors take it).</param>
     /// <param name="progress">Where to report progress (e.g. stderr), or null.</param>
     /// <exception cref="InvalidDataException">The checkpoint is unusable; the message names the file and tensor.</exception>
-    public static void Convert(string inputDir, string outputPath, GgmlType type, TextWriter? progress)
+    public static void Convert(string inputDir, string outputPath, GgmlType type, TextWriter? progress) =>
+        Convert(inputDir, outputPath, type, progress, name: null);
+
+    /// <inheritdoc cref="Convert(string, string, GgmlType, TextWriter?)"/>
+    /// <param name="name">general.name; null for the folder's name.</param>
+    public static void Convert(string inputDir, string outputPath, GgmlType type, TextWriter? progress, string? name)
     {
         ArgumentNullException.ThrowIfNull(inputDir);
         ArgumentNullException.ThrowIfNull(outputPath);
@@ -57,7 +62,7 @@ public static class HfImporter
             plan.Add(new("output.weight", Require(ckpt, "lm_head.weight", c.VocabSize, c.HiddenSize), 0));
         }
 
-        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(inputDir)));
+        name ??= Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(inputDir)));
         var builder = new LlamaGgufBuilder(c.ToModelConfig(name), tokenizer, type, tied);
         int done = 0;
         foreach (var step in plan)
