@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeLlm.Kernels.Gguf;
 using EdgeLlm.Kernels.Import;
+using EdgeLlm.Kernels.Import.Hf;
 using EdgeLlm.Kernels.Tokenization;
 
 namespace EdgeLlm.EdgeRuntime.Cli;
@@ -11,17 +12,27 @@ public static class ConvertCommand
     public static Command Create()
     {
         var from = new Option<string>("--from") { Description = "source format", Required = true };
-        from.AcceptOnlyFromAmong("llama2c");
+        from.AcceptOnlyFromAmong("llama2c", "hf");
         var checkpoint = new Option<FileInfo>("--checkpoint") { Description = "llama2.c checkpoint (.bin)" };
         var tokenizer = new Option<FileInfo>("--tokenizer") { Description = "llama2.c tokenizer (.bin)" };
+        var input = new Option<DirectoryInfo>("--input") { Description = "Hugging Face model folder (config.json, tokenizer.model, weights)" };
         var output = new Option<FileInfo>("--output", "-o") { Description = "GGUF file to write", Required = true };
         var type = new Option<string>("--type") { Description = "tensor type", DefaultValueFactory = _ => "q8_0" };
         type.AcceptOnlyFromAmong("f32", "f16", "q8_0", "q4_0");
-        var name = new Option<string?>("--name") { Description = "general.name (default: the checkpoint's file name)" };
+        var name = new Option<string?>("--name") { Description = "general.name (default: the checkpoint's file name, or the folder's name with --from hf)" };
 
-        var cmd = new Command("convert", "convert a checkpoint to GGUF") { from, checkpoint, tokenizer, output, type, name };
+        var cmd = new Command("convert", "convert a checkpoint to GGUF") { from, checkpoint, tokenizer, input, output, type, name };
         cmd.SetAction(parse => CliRunner.Run(() =>
         {
+            if (parse.GetValue(from) == "hf")
+            {
+                var dir = parse.GetValue(input) ?? throw new ArgumentException("--from hf needs --input DIR");
+                string hfOut = parse.GetValue(output)!.FullName;
+                HfImporter.Convert(dir.FullName, hfOut, ParseType(parse.GetValue(type)!), Console.Error, parse.GetValue(name));
+                Console.Error.WriteLine($"edgellm: wrote {hfOut} ({new FileInfo(hfOut).Length:N0} bytes)");
+                return 0;
+            }
+
             var ckptFile = parse.GetValue(checkpoint) ?? throw new ArgumentException("--from llama2c needs --checkpoint FILE");
             var tokFile = parse.GetValue(tokenizer) ?? throw new ArgumentException("--from llama2c needs --tokenizer FILE");
             GgmlType ggmlType = ParseType(parse.GetValue(type)!);
