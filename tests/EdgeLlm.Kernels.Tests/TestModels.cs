@@ -23,6 +23,26 @@ public static class TestModels
         return path;
     })).Value;
 
-    /// <summary>A fresh temp file path that is deleted at the end of the run.</summary>
+    /// <summary>A fresh temp file path; the folder is deleted at the end of the run (<see cref="TestRunCleanup"/>).</summary>
     public static string TempFile(string name) => Path.Combine(Folder, $"{Guid.NewGuid():N}-{name}");
+
+    internal static void DeleteFolder()
+    {
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a model still mapped by a finalizer-bound handle: the OS temp cleaner gets it
+        }
+    }
+}
+
+/// <summary>Deletes the converted and random models once every test of the assembly has run.</summary>
+[SetUpFixture]
+public sealed class TestRunCleanup
+{
+    [OneTimeTearDown]
+    public void DeleteTempModels() => TestModels.DeleteFolder();
 }

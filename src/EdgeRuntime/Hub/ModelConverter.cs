@@ -1,4 +1,5 @@
 using EdgeLlm.Kernels.Gguf;
+using EdgeLlm.Kernels.Import.Hf;
 
 namespace EdgeLlm.EdgeRuntime.Hub;
 
@@ -11,8 +12,6 @@ public interface IModelConverter
 /// <summary>The default converter: the Hugging Face importer (<c>EdgeLlm.Kernels.Import.Hf.HfImporter</c>).</summary>
 public sealed class HfImporterConverter : IModelConverter
 {
-    // The importer is being written on another branch; this becomes
-    // `HfImporter.Convert(inputDir, outputPath, type, progress)` when it is merged.
     public void Convert(string inputDir, string outputPath, GgmlType type, TextWriter? progress) =>
-        throw new NotSupportedException("the Hugging Face importer is not in this build");
+        HfImporter.Convert(inputDir, outputPath, type, progress);
 }

@@ -321,10 +321,13 @@ public sealed class PullTests
     }
 
     [Test]
-    public void DefaultConverter_SaysTheImporterIsMissing()
+    public void DefaultConverter_IsTheHfImporter()
     {
-        var e = Assert.Throws<NotSupportedException>(() => new HfImporterConverter().Convert(_dir, "x.gguf", GgmlType.Q8_0, null))!;
-        Assert.That(e.Message, Is.EqualTo("the Hugging Face importer is not in this build"));
+        // an empty folder: the importer itself answers, naming what is missing
+        Directory.CreateDirectory(_dir);
+        var e = Assert.Catch(() => new HfImporterConverter().Convert(_dir, Path.Combine(_dir, "x.gguf"), GgmlType.Q8_0, null))!;
+        Assert.That(e.Message, Does.Contain("config.json"));
+        Assert.That(Directory.GetFiles(_dir, "*.gguf*"), Is.Empty);
     }
 
     // ---- names ----
