@@ -37,6 +37,7 @@ public sealed class MqttConnection : IAsyncDisposable
     private readonly ServiceOptions _settings;
     private readonly ILogger _log;
     private readonly SemaphoreSlim _ackGate = new(1, 1);
+    private readonly Lock _signalLock = new();
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _connected = NewSignal();
     private TaskCompletionSource _disconnected = NewSignal();
@@ -83,6 +84,9 @@ public sealed class MqttConnection : IAsyncDisposable
 
     public bool IsConnected => _client.IsConnected;
 
+    /// <summary>How long one publish attempt waits for its PUBACK before it is tried again.</summary>
+    public static TimeSpan PublishTimeout { get; } = TimeSpan.FromSeconds(20);
+
     /// <summary>The number of the current connection (0 before the first).</summary>
     public long ConnectionNumber => Interlocked.Read(ref _connection);
 
@@ -114,7 +118,10 @@ public sealed class MqttConnection : IAsyncDisposable
             await WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var result = await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+                // a PUBACK lost with a half-open connection must not hold the reply forever
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attempt.CancelAfter(PublishTimeout);
+                var result = await _client.PublishAsync(message, attempt.Token).ConfigureAwait(false);
                 if (!result.IsSuccess && result.ReasonCode != MqttClientPublishReasonCode.NoMatchingSubscribers)
                 {
                     _log.LogWarning("broker refused a message to {Topic}: {Reason}", message.Topic, result.ReasonCode);
@@ -219,7 +226,13 @@ public sealed class MqttConnection : IAsyncDisposable
             return;
         }
 
-        await Volatile.Read(ref _connected).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Task connected;
+        lock (_signalLock)
+        {
+            connected = _connected.Task;
+        }
+
+        await connected.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ConnectLoopAsync(CancellationToken stop)
@@ -244,7 +257,11 @@ public sealed class MqttConnection : IAsyncDisposable
                         await onConnected(result.IsSessionPresent, stop).ConfigureAwait(false);
                     }
 
-                    Volatile.Read(ref _connected).TrySetResult();
+                    lock (_signalLock)
+                    {
+                        _connected.TrySetResult();
+                    }
+
                     backoff = _settings.ReconnectMinDelayMs;
                     await disconnected.Task.WaitAsync(stop).ConfigureAwait(false);
                     continue;
@@ -314,7 +331,16 @@ public sealed class MqttConnection : IAsyncDisposable
             _ackGate.Release();
         }
 
-        Interlocked.Exchange(ref _connected, NewSignal());
+        // Only a connection that was up gets a new "connected" signal: failed attempts must not strand waiters
+        // on a signal that no later connect completes.
+        lock (_signalLock)
+        {
+            if (_connected.Task.IsCompleted)
+            {
+                _connected = NewSignal();
+            }
+        }
+
         Volatile.Read(ref _disconnected).TrySetResult();
         return Task.CompletedTask;
     }
