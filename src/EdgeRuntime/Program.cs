@@ -1,9 +1,13 @@
 using System.CommandLine;
 using EdgeLlm.EdgeRuntime.Cli;
 
-// Temporary wiring in the runtime branch (the lead owns this file): serve and ask.
-var root = new RootCommand("EdgeLlm")
+// The `edgellm` CLI (DESIGN §3). Text goes to stdout; logs, statistics and errors to stderr.
+var root = new RootCommand("EdgeLlm: fixed-point MobileLLM / llama inference for single-board computers")
 {
+    GenerateCommand.Create(),
+    TokenizeCommand.Create(),
+    ConvertCommand.Create(),
+    InfoCommand.Create(),
     ServeCommand.Create(),
     AskCommand.Create(),
 };

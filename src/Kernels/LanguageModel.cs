@@ -1,4 +1,9 @@
 using EdgeLlm.Kernels.Generation;
+using EdgeLlm.Kernels.Gguf;
+using EdgeLlm.Kernels.Model;
+using EdgeLlm.Kernels.Quant;
+using EdgeLlm.Kernels.Threading;
+using EdgeLlm.Kernels.Tokenization;
 
 namespace EdgeLlm.Kernels;
 
@@ -10,6 +15,9 @@ public sealed record ModelLoadOptions
 
     /// <summary>KV cache length in tokens; 0 takes the model's trained context length.</summary>
     public int ContextLength { get; init; }
+
+    /// <summary>Kernel path to use instead of the best one this CPU supports (tests, benchmarks).</summary>
+    public KernelPath? KernelPath { get; init; }
 }
 
 /// <summary>
@@ -18,30 +26,91 @@ public sealed record ModelLoadOptions
 /// </summary>
 public sealed class LanguageModel : IDisposable
 {
-    private LanguageModel()
+    private readonly GgufFile file;
+    private readonly WorkerPool pool;
+    private readonly Generator generator;
+
+    private LanguageModel(GgufFile file, ModelConfig config, ModelWeights weights, LlamaTokenizer tokenizer, WorkerPool pool, Transformer transformer)
     {
+        this.file = file;
+        this.pool = pool;
+        Config = config;
+        Weights = weights;
+        Tokenizer = tokenizer;
+        Transformer = transformer;
+        generator = new Generator(transformer, tokenizer);
     }
 
-    public static LanguageModel Load(string path, ModelLoadOptions? options = null) =>
-        throw new NotImplementedException("engine lands with issue 2");
+    /// <summary>Opens and validates a GGUF model; any problem with the file is a <see cref="GgufFormatException"/>.</summary>
+    public static LanguageModel Load(string path, ModelLoadOptions? options = null)
+    {
+        options ??= new ModelLoadOptions();
+        if (options.Threads < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"threads must be >= 1, got {options.Threads}");
+        }
+
+        var file = GgufFile.Open(path);
+        WorkerPool? pool = null;
+        try
+        {
+            var config = ModelConfig.FromGguf(file);
+            var weights = ModelWeights.Load(file, config);
+            var tokenizer = GgufVocabulary.Load(file);
+            if (tokenizer.VocabSize != config.VocabSize)
+            {
+                throw new GgufFormatException(path, $"the vocabulary has {tokenizer.VocabSize} tokens but token_embd.weight has {config.VocabSize} rows");
+            }
+
+            int ctx = options.ContextLength == 0 ? config.ContextLength : options.ContextLength;
+            if (ctx < 2 || ctx > config.ContextLength)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), $"context length must be in [2, {config.ContextLength}], got {options.ContextLength}");
+            }
+
+            pool = new WorkerPool(options.Threads, options.KernelPath);
+            var transformer = new Transformer(config, weights, pool, ctx);
+            return new LanguageModel(file, config, weights, tokenizer, pool, transformer);
+        }
+        catch
+        {
+            pool?.Dispose();
+            file.Dispose();
+            throw;
+        }
+    }
+
+    public ModelConfig Config { get; }
+
+    public ModelWeights Weights { get; }
+
+    public LlamaTokenizer Tokenizer { get; }
+
+    public Transformer Transformer { get; }
+
+    public GgufFile File => file;
 
     /// <summary>Model name from general.name, else the file name.</summary>
-    public string Name { get; private set; } = "";
+    public string Name => Config.Name;
 
-    /// <summary>The kernel path chosen for this CPU, e.g. "avx2" or "arm64-dotprod".</summary>
-    public string KernelPath { get; private set; } = "";
+    /// <summary>The kernel path chosen for this CPU, e.g. "Avx2".</summary>
+    public string KernelPath => pool.Path.ToString();
+
+    public int Threads => pool.Threads;
 
     /// <summary>Tokens the KV cache holds (prompt + completion).</summary>
-    public int ContextLength { get; private set; }
+    public int ContextLength => Transformer.ContextLength;
 
-    /// <summary>Number of tokens the prompt encodes to (BOS included).</summary>
-    public int CountTokens(string text, bool addBos = true) => throw new NotImplementedException();
+    /// <summary>Number of tokens the prompt encodes to (BOS included when asked).</summary>
+    public int CountTokens(string text, bool addBos = true) => Tokenizer.Encode(text, addBos).Length;
 
     /// <summary>Streams a completion. Computes on the enumerating thread; the last event carries the statistics.</summary>
     public IAsyncEnumerable<TokenEvent> GenerateAsync(string prompt, GenerationOptions options, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        generator.GenerateAsync(prompt, options, cancellationToken);
 
     public void Dispose()
     {
+        pool.Dispose();
+        file.Dispose();
     }
 }

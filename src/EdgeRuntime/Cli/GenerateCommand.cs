@@ -1,0 +1,73 @@
+using System.CommandLine;
+using EdgeLlm.Kernels;
+using EdgeLlm.Kernels.Generation;
+
+namespace EdgeLlm.EdgeRuntime.Cli;
+
+/// <summary>`edgellm generate`: streams a completion (without the prompt) to stdout.</summary>
+public static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var defaults = new SamplingOptions();
+        var model = new Option<FileInfo>("--model", "-m") { Description = "GGUF model file", Required = true };
+        var prompt = new Option<string>("--prompt", "-p") { Description = "prompt text (empty: start from BOS)", DefaultValueFactory = _ => "" };
+        var maxTokens = new Option<int>("--max-tokens", "-n") { Description = "tokens to generate at most", DefaultValueFactory = _ => 256 };
+        var temperature = new Option<float>("--temperature") { Description = "0 = greedy", DefaultValueFactory = _ => defaults.Temperature };
+        var topK = new Option<int>("--top-k") { Description = "keep the K most likely tokens (0 = off)", DefaultValueFactory = _ => defaults.TopK };
+        var topP = new Option<float>("--top-p") { Description = "nucleus sampling mass (1 = off)", DefaultValueFactory = _ => defaults.TopP };
+        var repeat = new Option<float>("--repeat-penalty") { Description = "penalty for recent tokens (1 = off)", DefaultValueFactory = _ => defaults.RepetitionPenalty };
+        var seed = new Option<ulong?>("--seed") { Description = "random seed (default: from the clock)" };
+        var threads = new Option<int>("--threads", "-t") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var context = new Option<int>("--context", "-c") { Description = "context length in tokens (0 = the model's)", DefaultValueFactory = _ => 0 };
+        var stop = new Option<string[]>("--stop") { Description = "stop before this text (repeatable)", AllowMultipleArgumentsPerToken = false };
+
+        var cmd = new Command("generate", "stream a completion to stdout")
+        {
+            model, prompt, maxTokens, temperature, topK, topP, repeat, seed, threads, context, stop,
+        };
+        cmd.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
+        {
+            var options = new GenerationOptions
+            {
+                MaxTokens = parse.GetValue(maxTokens),
+                StopStrings = parse.GetValue(stop) ?? [],
+                Sampling = new SamplingOptions
+                {
+                    Temperature = parse.GetValue(temperature),
+                    TopK = parse.GetValue(topK),
+                    TopP = parse.GetValue(topP),
+                    RepetitionPenalty = parse.GetValue(repeat),
+                    Seed = parse.GetValue(seed),
+                },
+            };
+            options.Sampling.Validate();
+            if (options.MaxTokens < 0)
+            {
+                throw new ArgumentException($"--max-tokens must be >= 0, got {options.MaxTokens}");
+            }
+
+            using var lm = LanguageModel.Load(
+                parse.GetValue(model)!.FullName,
+                new ModelLoadOptions { Threads = parse.GetValue(threads), ContextLength = parse.GetValue(context) });
+            Console.Error.WriteLine($"edgellm: {lm.Name}, {lm.Config.Layers} layers, dim {lm.Config.Dim}, kernel {lm.KernelPath}, {lm.Threads} thread(s)");
+
+            var stdout = CliRunner.StdOut();
+            await foreach (var e in lm.GenerateAsync(parse.GetValue(prompt) ?? "", options, ct))
+            {
+                await stdout.WriteAsync(e.Text);
+                if (e.Done is { } s)
+                {
+                    await stdout.WriteLineAsync();
+                    Console.Error.WriteLine(
+                        $"edgellm: finish {s.FinishReason.ToString().ToLowerInvariant()}, prompt {s.PromptTokens} tokens " +
+                        $"({s.PrefillTokensPerSecond:F1} tok/s), completion {s.CompletionTokens} tokens ({s.TokensPerSecond:F1} tok/s), " +
+                        $"first token {s.TimeToFirstTokenMs:F1} ms");
+                }
+            }
+
+            return 0;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using EdgeLlm.Kernels.Model;
+using EdgeLlm.Kernels.Sampling;
+using EdgeLlm.Kernels.Tokenization;
+
+namespace EdgeLlm.Kernels.Generation;
+
+/// <summary>
+/// Runs prompt → tokens → prefill → sample/forward loop, streaming whole UTF-8 text as it goes.
+/// Stops on an end token (EOS, and BOS, which story models emit between stories), a stop string,
+/// the token budget, a full context, or cancellation; the final event carries the statistics.
+/// </summary>
+public sealed class Generator
+{
+    private readonly Transformer model;
+    private readonly LlamaTokenizer tokenizer;
+    private readonly int[] endTokens;
+    private readonly int[] history;
+    private int busy;
+
+    public Generator(Transformer model, LlamaTokenizer tokenizer, IEnumerable<int>? extraEndTokens = null)
+    {
+        if (tokenizer.VocabSize != model.Config.VocabSize)
+        {
+            throw new ArgumentException($"tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary is {model.Config.VocabSize}");
+        }
+
+        this.model = model;
+        this.tokenizer = tokenizer;
+        endTokens = [tokenizer.EosId, tokenizer.BosId, .. extraEndTokens ?? []];
+        history = new int[model.ContextLength];
+    }
+
+    /// <summary>Tokens of the prompt as generation would feed them.</summary>
+    public int[] Tokenize(string prompt, bool addBos)
+    {
+        int[] tokens = tokenizer.Encode(prompt, addBos);
+        if (tokens.Length == 0)
+        {
+            throw new ArgumentException("the prompt is empty and BOS is not added: there is nothing to start from");
+        }
+
+        return tokens;
+    }
+
+    public async IAsyncEnumerable<TokenEvent> GenerateAsync(
+        string prompt,
+        GenerationOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        if (options.MaxTokens < 0)
+        {
+            throw new ArgumentException($"max tokens must be >= 0, got {options.MaxTokens}");
+        }
+
+        var filter = new StopStringFilter(options.StopStrings);
+        var sampler = new Sampler(model.Config.VocabSize, options.Sampling);
+        int[] prompted = Tokenize(prompt, options.AddBos);
+        if (prompted.Length >= model.ContextLength)
+        {
+            throw new PromptTooLongException(prompted.Length, model.ContextLength);
+        }
+
+        if (Interlocked.Exchange(ref busy, 1) != 0)
+        {
+            throw new InvalidOperationException("a generation is already running on this model");
+        }
+
+        try
+        {
+            await Task.Yield(); // the caller gets its enumerator back before the prefill starts
+            var clock = Stopwatch.StartNew();
+            prompted.CopyTo(history, 0);
+            int pos = 0, completion = 0;
+            FinishReason? finish = null;
+            bool stopString = false;
+            ReadOnlySpan<float> NextLogits(int token, int p, bool want) => model.Forward(token, p, want);
+
+            // Prefill: every prompt token through the model, logits only for the last.
+            float[] logits = new float[model.Config.VocabSize];
+            for (; pos < prompted.Length && finish is null; pos++)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    finish = FinishReason.Cancelled;
+                    break;
+                }
+
+                var l = NextLogits(prompted[pos], pos, pos == prompted.Length - 1);
+                if (!l.IsEmpty)
+                {
+                    l.CopyTo(logits);
+                }
+            }
+
+            double prefillMs = clock.Elapsed.TotalMilliseconds;
+            double firstTokenMs = 0;
+            var decoder = tokenizer.CreateDecoder(prompted[^1]);
+            int token = -1;
+
+            while (finish is null)
+            {
+                if (completion >= options.MaxTokens)
+                {
+                    finish = FinishReason.Length;
+                    break;
+                }
+
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    finish = FinishReason.Cancelled;
+                    break;
+                }
+
+                if (completion > 0)
+                {
+                    if (pos >= model.ContextLength)
+                    {
+                        finish = FinishReason.Length;
+                        break;
+                    }
+
+                    NextLogits(token, pos, true).CopyTo(logits);
+                    pos++;
+                }
+
+                token = sampler.Sample(logits, history.AsSpan(0, pos));
+                if (completion == 0)
+                {
+                    firstTokenMs = clock.Elapsed.TotalMilliseconds;
+                }
+
+                if (Array.IndexOf(endTokens, token) >= 0)
+                {
+                    finish = FinishReason.Stop;
+                    break;
+                }
+
+                if (pos < history.Length)
+                {
+                    history[pos] = token;
+                }
+
+                completion++;
+                var (emit, stopped) = filter.Push(decoder.Append(token));
+                if (stopped)
+                {
+                    finish = FinishReason.Stop;
+                    stopString = true;
+                    if (emit.Length > 0)
+                    {
+                        yield return new TokenEvent(completion - 1, token, emit, null);
+                    }
+
+                    break;
+                }
+
+                yield return new TokenEvent(completion - 1, token, emit, null);
+            }
+
+            // Text held back for a possible stop string or an unfinished character ends the stream,
+            // unless a stop string cut it (what follows a stop string is never shown).
+            string tail = "";
+            if (!stopString)
+            {
+                var (emit, stopped) = filter.Push(decoder.Flush());
+                tail = stopped ? emit : emit + filter.Flush();
+            }
+
+            double totalMs = clock.Elapsed.TotalMilliseconds;
+            double decodeMs = totalMs - firstTokenMs;
+            var stats = new GenerationStats(
+                finish!.Value,
+                prompted.Length,
+                completion,
+                completion > 0 ? firstTokenMs : 0,
+                completion > 1 && decodeMs > 0 ? (completion - 1) / (decodeMs / 1000.0) : 0,
+                prefillMs > 0 ? prompted.Length / (prefillMs / 1000.0) : 0,
+                clock.Elapsed);
+            yield return new TokenEvent(completion, -1, tail, stats);
+        }
+        finally
+        {
+            Volatile.Write(ref busy, 0);
+        }
+    }
+}
+
+/// <summary>The prompt does not fit the context with room for at least one generated token.</summary>
+public sealed class PromptTooLongException(int promptTokens, int contextLength)
+    : ArgumentException($"the prompt is {promptTokens} tokens; the context holds {contextLength}, including the completion")
+{
+    public int PromptTokens { get; } = promptTokens;
+
+    public int ContextLength { get; } = contextLength;
+}

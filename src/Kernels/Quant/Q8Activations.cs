@@ -1,0 +1,161 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace EdgeLlm.Kernels.Quant;
+
+/// <summary>
+/// An activation vector quantized to Q8_0 blocks for the fixed-point matvec, quantized once per input vector and
+/// shared by every matrix that multiplies it (e.g. Q, K and V).
+/// Numerics follow ggml's x86 SIMD <c>quantize_row_q8_0</c>: per block amax = max |x|, d = amax / 127 stored as
+/// f16 (the kernels use that f16-rounded d), id = amax != 0 ? 127 / amax : 0, q = round-half-even(x * id).
+/// (ggml's ARM NEON variant computes id as 1 / d instead, which can differ by one ulp; we use the x86 form on every
+/// CPU so that results do not depend on the board.)
+/// Layout: 64-byte aligned int8 values (32 per block, contiguous), a float scale per block and the int sum of
+/// each block's values (used by the Q4_0 kernels: Σ(n - 8)·x = Σ n·x − 8·Σx).
+/// </summary>
+public sealed unsafe class Q8Activations
+{
+    private readonly sbyte[] qsStore;
+    private readonly float[] scaleStore;
+    private readonly int[] sumStore;
+    private readonly sbyte* qs;
+    private readonly float* scales;
+    private readonly int* sums;
+
+    /// <summary>Room for <paramref name="capacity"/> values (a multiple of 32).</summary>
+    public Q8Activations(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        if (capacity % Q8_0.BlockSize != 0)
+        {
+            throw new ArgumentException($"capacity {capacity} is not a multiple of {Q8_0.BlockSize}", nameof(capacity));
+        }
+
+        Capacity = capacity;
+        int nb = capacity / Q8_0.BlockSize;
+
+        // Pinned-heap arrays never move, so the aligned pointers stay valid for the life of this object.
+        qsStore = GC.AllocateArray<sbyte>(capacity + 64, pinned: true);
+        scaleStore = GC.AllocateArray<float>(nb, pinned: true);
+        sumStore = GC.AllocateArray<int>(nb, pinned: true);
+        byte* raw = (byte*)Unsafe.AsPointer(ref qsStore[0]);
+        qs = (sbyte*)(((nuint)raw + 63) & ~(nuint)63);
+        scales = (float*)Unsafe.AsPointer(ref scaleStore[0]);
+        sums = (int*)Unsafe.AsPointer(ref sumStore[0]);
+    }
+
+    /// <summary>Values this buffer can hold.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Values quantized by the last <see cref="Quantize"/> call (0 before the first).</summary>
+    public int Length { get; private set; }
+
+    /// <summary>Blocks quantized by the last <see cref="Quantize"/> call.</summary>
+    public int Blocks => Length / Q8_0.BlockSize;
+
+    internal sbyte* Qs => qs;
+
+    internal float* Scales => scales;
+
+    internal int* Sums => sums;
+
+    /// <summary>The int8 values of the current vector.</summary>
+    public ReadOnlySpan<sbyte> Values => new(qs, Length);
+
+    /// <summary>The (f16-rounded) scale of each block of the current vector.</summary>
+    public ReadOnlySpan<float> Scale => new(scales, Blocks);
+
+    /// <summary>Σ q over each block of the current vector.</summary>
+    public ReadOnlySpan<int> BlockSums => new(sums, Blocks);
+
+    /// <summary>Quantizes <paramref name="x"/> (a multiple of 32 values, at most <see cref="Capacity"/>).</summary>
+    public void Quantize(ReadOnlySpan<float> x) => Quantize(x, Vector128.IsHardwareAccelerated);
+
+    /// <summary>Copies the int8 values and f16 scales out as ggml Q8_0 blocks (for tests and interop).</summary>
+    public void CopyToBlocks(Span<byte> dst)
+    {
+        int nb = Q8_0.Blocks(Length, dst.Length, Q8_0.BlockSize, Q8_0.BlockBytes);
+        for (int b = 0; b < nb; b++)
+        {
+            Span<byte> blk = dst.Slice(b * Q8_0.BlockBytes, Q8_0.BlockBytes);
+            Q8_0.WriteScale(blk, Fp16.FromSingle(scales[b]));
+            new ReadOnlySpan<byte>(qs + (b * 32), 32).CopyTo(blk[2..]);
+        }
+    }
+
+    /// <summary>Quantizes with the SIMD loop or the scalar reference (both give the same bytes for finite input).</summary>
+    internal void Quantize(ReadOnlySpan<float> x, bool simd)
+    {
+        if (x.Length % Q8_0.BlockSize != 0 || x.Length > Capacity)
+        {
+            throw new ArgumentException($"{x.Length} values: need a multiple of {Q8_0.BlockSize} up to {Capacity}", nameof(x));
+        }
+
+        int nb = x.Length / Q8_0.BlockSize;
+        fixed (float* px = x)
+        {
+            for (int b = 0; b < nb; b++)
+            {
+                if (simd)
+                {
+                    QuantizeBlockSimd(px + (b * 32), b);
+                }
+                else
+                {
+                    QuantizeBlockScalar(px + (b * 32), b);
+                }
+            }
+        }
+
+        Length = x.Length;
+    }
+
+    private void QuantizeBlockScalar(float* x, int b)
+    {
+        float amax = 0f;
+        for (int j = 0; j < 32; j++)
+        {
+            amax = MathF.Max(amax, MathF.Abs(x[j]));
+        }
+
+        float id = SetScale(b, amax);
+        sbyte* q = qs + (b * 32);
+        int sum = 0;
+        for (int j = 0; j < 32; j++)
+        {
+            int v = (int)MathF.Round(x[j] * id); // MidpointRounding.ToEven, as _mm256_round_ps(…, NEAREST)
+            q[j] = (sbyte)v;
+            sum += v;
+        }
+
+        sums[b] = sum;
+    }
+
+    private void QuantizeBlockSimd(float* x, int b)
+    {
+        Vector128<float> v0 = Vector128.Load(x), v1 = Vector128.Load(x + 4), v2 = Vector128.Load(x + 8), v3 = Vector128.Load(x + 12);
+        Vector128<float> v4 = Vector128.Load(x + 16), v5 = Vector128.Load(x + 20), v6 = Vector128.Load(x + 24), v7 = Vector128.Load(x + 28);
+        Vector128<float> m = Vector128.Max(
+            Vector128.Max(Vector128.Max(Vector128.Abs(v0), Vector128.Abs(v1)), Vector128.Max(Vector128.Abs(v2), Vector128.Abs(v3))),
+            Vector128.Max(Vector128.Max(Vector128.Abs(v4), Vector128.Abs(v5)), Vector128.Max(Vector128.Abs(v6), Vector128.Abs(v7))));
+        float amax = MathF.Max(MathF.Max(m[0], m[1]), MathF.Max(m[2], m[3]));
+
+        Vector128<float> id = Vector128.Create(SetScale(b, amax));
+        Vector128<int> q0 = Vector128.ConvertToInt32(Vector128.Round(v0 * id)), q1 = Vector128.ConvertToInt32(Vector128.Round(v1 * id));
+        Vector128<int> q2 = Vector128.ConvertToInt32(Vector128.Round(v2 * id)), q3 = Vector128.ConvertToInt32(Vector128.Round(v3 * id));
+        Vector128<int> q4 = Vector128.ConvertToInt32(Vector128.Round(v4 * id)), q5 = Vector128.ConvertToInt32(Vector128.Round(v5 * id));
+        Vector128<int> q6 = Vector128.ConvertToInt32(Vector128.Round(v6 * id)), q7 = Vector128.ConvertToInt32(Vector128.Round(v7 * id));
+
+        sbyte* q = qs + (b * 32);
+        Vector128.Narrow(Vector128.Narrow(q0, q1), Vector128.Narrow(q2, q3)).Store(q);
+        Vector128.Narrow(Vector128.Narrow(q4, q5), Vector128.Narrow(q6, q7)).Store(q + 16);
+        sums[b] = Vector128.Sum(((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7)));
+    }
+
+    /// <summary>Stores the f16-rounded scale of block <paramref name="b"/> and returns the multiplier 127 / amax.</summary>
+    private float SetScale(int b, float amax)
+    {
+        scales[b] = Fp16.ToSingle(Fp16.FromSingle(amax / 127f));
+        return amax != 0f ? 127f / amax : 0f;
+    }
+}

@@ -1,0 +1,42 @@
+namespace EdgeLlm.Kernels.Sampling;
+
+/// <summary>
+/// xoshiro256** seeded through SplitMix64: small, fast and the same sequence on every platform and
+/// .NET version, so a seed reproduces a completion anywhere (System.Random promises no such thing).
+/// </summary>
+public sealed class Xoshiro256
+{
+    private ulong s0, s1, s2, s3;
+
+    public Xoshiro256(ulong seed)
+    {
+        s0 = SplitMix(ref seed);
+        s1 = SplitMix(ref seed);
+        s2 = SplitMix(ref seed);
+        s3 = SplitMix(ref seed);
+    }
+
+    public ulong NextUInt64()
+    {
+        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = ulong.RotateLeft(s3, 45);
+        return result;
+    }
+
+    /// <summary>Uniform in [0, 1) with 24 bits, like a float can hold.</summary>
+    public float NextSingle() => (NextUInt64() >> 40) * (1f / (1 << 24));
+
+    private static ulong SplitMix(ref ulong x)
+    {
+        ulong z = x += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}

@@ -1,0 +1,206 @@
+using EdgeLlm.Kernels.Quant;
+using EdgeLlm.Kernels.Threading;
+
+namespace EdgeLlm.Kernels.Tests.Threading;
+
+public unsafe class WorkerPoolTests
+{
+    [TestCase(1, 1000, 1)]
+    [TestCase(2, 1000, 7)]
+    [TestCase(2, 5, 1)]
+    [TestCase(3, 10_000, 64)]
+    [TestCase(4, 1, 1)]
+    [TestCase(2, 577, 16)]
+    public void EveryItemRunsExactlyOnce(int threads, int items, int chunk)
+    {
+        using var pool = new WorkerPool(threads, KernelPath.Scalar);
+        int[] hits = new int[items];
+        fixed (int* p = hits)
+        {
+            for (int round = 0; round < 50; round++)
+            {
+                pool.Run(items, chunk, &Count, p);
+            }
+        }
+
+        Assert.That(hits, Is.All.EqualTo(50));
+        Assert.That(pool.Threads, Is.EqualTo(threads));
+    }
+
+    [Test]
+    public void ManySmallJobsBackToBackAndAfterParking()
+    {
+        using var pool = new WorkerPool(3, KernelPath.Scalar);
+        int[] hits = new int[64];
+        fixed (int* p = hits)
+        {
+            for (int round = 0; round < 20_000; round++)
+            {
+                pool.Run(64, 4, &Count, p);
+            }
+
+            Thread.Sleep(20); // longer than the spin budget: workers park
+            pool.Run(64, 4, &Count, p);
+            Thread.Sleep(20);
+            pool.Run(64, 4, &Count, p);
+        }
+
+        Assert.That(hits, Is.All.EqualTo(20_002));
+    }
+
+    [Test]
+    public void WorkIsSharedAcrossThreads()
+    {
+        using var pool = new WorkerPool(2, KernelPath.Scalar);
+        var seen = new ThreadRecord { Caller = Environment.CurrentManagedThreadId };
+        for (int attempt = 0; attempt < 200 && seen.Others == 0; attempt++)
+        {
+            pool.Run(64, 1, &RecordThread, &seen);
+        }
+
+        Assert.That(seen.Others, Is.GreaterThan(0), "no chunk ever ran on a worker thread");
+    }
+
+    [Test]
+    public void ExceptionOnAWorkerSurfacesToTheCallerAndThePoolSurvives()
+    {
+        using var pool = new WorkerPool(2, KernelPath.Scalar);
+        ThrowState* state = stackalloc ThrowState[1];
+        state->Caller = Environment.CurrentManagedThreadId;
+        state->WorkerThrew = 0;
+        var e = Assert.Throws<InvalidOperationException>(() => RunThrowing(pool, state));
+        Assert.That(e!.Message, Does.Contain("worker boom"));
+        Assert.That(state->WorkerThrew, Is.EqualTo(1), "the exception came from a worker thread");
+
+        int[] hits = new int[100];
+        fixed (int* p = hits)
+        {
+            pool.Run(100, 3, &Count, p);
+        }
+
+        Assert.That(hits, Is.All.EqualTo(1));
+    }
+
+    [Test]
+    public void ExceptionOnTheCallerWaitsForWorkersThenSurfaces()
+    {
+        using var pool = new WorkerPool(2, KernelPath.Scalar);
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Run(50, 1, &ThrowOnItem7, null));
+        int[] hits = new int[10];
+        fixed (int* p = hits)
+        {
+            pool.Run(10, 1, &Count, p);
+        }
+
+        Assert.That(hits, Is.All.EqualTo(1));
+    }
+
+    [Test]
+    public void DisposeStopsTheWorkers()
+    {
+        var pool = new WorkerPool(4, KernelPath.Scalar);
+        int[] hits = new int[8];
+        fixed (int* p = hits)
+        {
+            pool.Run(8, 1, &Count, p);
+        }
+
+        pool.Dispose(); // joins every worker; returning proves they stopped
+        pool.Dispose(); // idempotent
+        Assert.Throws<ObjectDisposedException>(() => pool.Run(8, 1, &Count, null));
+    }
+
+    [Test]
+    public void RunDoesNotAllocate()
+    {
+        using var pool = new WorkerPool(2, KernelPath.Scalar);
+        int[] hits = new int[256];
+        fixed (int* p = hits)
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                pool.Run(256, 16, &Count, p);
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10_000; i++)
+            {
+                pool.Run(256, 16, &Count, p);
+            }
+
+            Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        }
+    }
+
+    [Test]
+    public void RejectsBadArguments()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new WorkerPool(0));
+        Assert.That(new WorkerPool(1).Path, Is.EqualTo(KernelSelector.Best));
+        if (!KernelSelector.IsSupported(KernelPath.Avx512))
+        {
+            Assert.Throws<NotSupportedException>(() => _ = new WorkerPool(1, KernelPath.Avx512));
+        }
+    }
+
+    private static void RunThrowing(WorkerPool pool, ThrowState* state) => pool.Run(2, 1, &ThrowOnWorker, state);
+
+    private static void Count(void* context, int start, int end)
+    {
+        int* hits = (int*)context;
+        for (int i = start; i < end; i++)
+        {
+            Interlocked.Increment(ref hits[i]);
+        }
+    }
+
+    private static void RecordThread(void* context, int start, int end)
+    {
+        var rec = (ThreadRecord*)context;
+        if (Environment.CurrentManagedThreadId != rec->Caller)
+        {
+            Interlocked.Increment(ref rec->Others);
+        }
+
+        Thread.SpinWait(2000);
+    }
+
+    /// <summary>The caller holds its first chunk until a worker has claimed the other one and thrown.</summary>
+    private static void ThrowOnWorker(void* context, int start, int end)
+    {
+        var s = (ThrowState*)context;
+        if (Environment.CurrentManagedThreadId == s->Caller)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (Volatile.Read(ref s->WorkerThrew) == 0 && DateTime.UtcNow < deadline)
+            {
+                Thread.SpinWait(100);
+            }
+
+            return;
+        }
+
+        Volatile.Write(ref s->WorkerThrew, 1);
+        throw new InvalidOperationException("worker boom");
+    }
+
+    private static void ThrowOnItem7(void* context, int start, int end)
+    {
+        if (start <= 7 && 7 < end)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), "item 7");
+        }
+    }
+
+    private struct ThreadRecord
+    {
+        public int Caller;
+        public int Others;
+    }
+
+    private struct ThrowState
+    {
+        public int Caller;
+        public int WorkerThrew;
+    }
+}
