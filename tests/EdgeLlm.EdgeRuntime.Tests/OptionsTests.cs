@@ -51,6 +51,19 @@ public class OptionsTests
         }
     }
 
+    [Test]
+    public async Task ServeRefusesBadFlagsWithOneLineEach()
+    {
+        using var child = ChildService.Start("serve", "--mqtt-port", "abc", "--queue-length", "-1", "--model", "missing.gguf");
+        var code = await child.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var lines = child.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(code, Is.EqualTo(2), child.Stderr);
+        Assert.That(lines, Has.Length.EqualTo(3), child.Stderr);
+        Assert.That(lines, Has.Some.Contains("EdgeLlm:MqttPort: 'abc' is not an integer"));
+        Assert.That(lines, Has.Some.Contains("EdgeLlm:QueueLength: -1 is out of range"));
+        Assert.That(lines, Has.Some.Contains("EdgeLlm:ModelPath: model file 'missing.gguf' not found"));
+    }
+
     [TestCase("localhost", "localhost", 1883)]
     [TestCase("10.1.2.3:1884", "10.1.2.3", 1884)]
     [TestCase("[::1]:1885", "::1", 1885)]

@@ -1,6 +1,7 @@
 using System.Text;
 using EdgeLlm.EdgeRuntime.Cli;
 using EdgeLlm.EdgeRuntime.Tests.Infrastructure;
+using EdgeLlm.Kernels.Generation;
 using MQTTnet.Formatter;
 
 namespace EdgeLlm.EdgeRuntime.Tests;
@@ -38,6 +39,16 @@ public class RoundTripTests
             Assert.That(done.Json.GetProperty("power_source").ValueKind, Is.EqualTo(System.Text.Json.JsonValueKind.Null));
         });
         Assert.That(all.Last(), Is.SameAs(done), "done is the last message");
+
+        // the same greedy story as the engine gives directly
+        using var engine = TestEngine.Load(service.Options);
+        var direct = new StringBuilder();
+        await foreach (var ev in engine.GenerateAsync("Once upon a time", new GenerationOptions { MaxTokens = 40, Sampling = SamplingOptions.Greedy }, CancellationToken.None))
+        {
+            direct.Append(ev.Text);
+        }
+
+        Assert.That(done.Text, Is.EqualTo(direct.ToString()));
     }
 
     [Test]

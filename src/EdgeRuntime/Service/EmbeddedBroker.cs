@@ -33,11 +33,18 @@ public sealed class EmbeddedBroker(ServiceOptions options, ILogger<EmbeddedBroke
         endpoint.BoundInterNetworkV6Address = v6 ? address : IPAddress.None;
 
         _server = new MqttServerFactory().CreateMqttServer(serverOptions);
-        if (options.Username is not null)
+        byte[]? user = options.Username is null ? null : Encoding.UTF8.GetBytes(options.Username);
+        byte[] pass = Encoding.UTF8.GetBytes(options.Password ?? "");
+        _server.ValidatingConnectionAsync += e =>
         {
-            var user = Encoding.UTF8.GetBytes(options.Username);
-            var pass = Encoding.UTF8.GetBytes(options.Password ?? "");
-            _server.ValidatingConnectionAsync += e =>
+            // mosquitto_pub/_sub -V 5 send an empty client id and expect one assigned (MQTT 5 only: 3.1.1 has no
+            // way to tell the client, so 3.1.1 clients must name themselves, e.g. mosquitto_sub -i NAME).
+            if (string.IsNullOrEmpty(e.ClientId) && e.ProtocolVersion == MQTTnet.Formatter.MqttProtocolVersion.V500)
+            {
+                e.AssignedClientIdentifier = "auto-" + Guid.NewGuid().ToString("N");
+            }
+
+            if (user is not null)
             {
                 var okUser = CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(e.UserName ?? ""), user);
                 var okPass = CryptographicOperations.FixedTimeEquals(e.RawPassword ?? [], pass);
@@ -46,10 +53,10 @@ public sealed class EmbeddedBroker(ServiceOptions options, ILogger<EmbeddedBroke
                     e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
                     log.LogWarning("embedded broker refused client {ClientId} from {Endpoint}: bad user name or password", e.ClientId, e.RemoteEndPoint);
                 }
+            }
 
-                return Task.CompletedTask;
-            };
-        }
+            return Task.CompletedTask;
+        };
 
         await _server.StartAsync().ConfigureAwait(false);
         log.LogInformation("embedded MQTT broker listening on {Address}:{Port}", options.BindAddress, options.MqttPort);

@@ -48,6 +48,7 @@ public sealed class MqttConnection : IAsyncDisposable
     {
         _settings = settings;
         _log = log;
+        Endpoint = host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}";
         _client = new MqttClientFactory().CreateMqttClient();
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(host, port)
@@ -106,7 +107,7 @@ public sealed class MqttConnection : IAsyncDisposable
         }
     }
 
-    public string Endpoint => _options.ChannelOptions.ToString() ?? "";
+    public string Endpoint { get; }
 
     /// <summary>Publishes, waiting for a connection and retrying after a disconnection, until done or cancelled.</summary>
     public async Task PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
@@ -315,9 +316,9 @@ public sealed class MqttConnection : IAsyncDisposable
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
     {
-        if (e.ClientWasConnected)
+        if (e.ClientWasConnected && !_stop.IsCancellationRequested)
         {
-            _log.LogWarning("MQTT disconnected from {Endpoint}: {Reason}", Endpoint, e.Reason);
+            _log.LogWarning("MQTT disconnected from {Endpoint}: {Reason}; reconnecting", Endpoint, e.Reason);
         }
 
         // A new connection number first, so that no acknowledgement meant for the old one goes out on the new one.
