@@ -41,7 +41,8 @@ public sealed class SystemdWatchdog(InferenceWorker worker, Microsoft.Extensions
         }
 
         var interval = TimeSpan.FromMicroseconds(usec / 2);
-        var stall = TimeSpan.FromMicroseconds(usec * 4);
+        // a long prefill on a slow board yields no token for a while: only a worker silent for this long is stuck
+        var stall = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMicroseconds(usec * 4).Ticks, TimeSpan.FromMinutes(10).Ticks));
         log.LogInformation("systemd watchdog every {Interval}", interval);
         while (!stoppingToken.IsCancellationRequested)
         {
