@@ -117,6 +117,20 @@ public class RobustnessTests
     }
 
     [Test]
+    public async Task PromptLongerThanTheContextIsTooLong()
+    {
+        await using var service = await InProcessService.StartAsync(InProcessService.Defaults());
+        await using var client = await TestClient.ConnectAsync(service.Endpoint);
+        await client.SubscribeAsync("ctx/replies");
+        var words = string.Join(' ', Enumerable.Repeat("dog cat sun", 500)); // ~1500 tokens, context 512
+        await client.PublishAsync(service.Topics.Prompt, Json.Prompt("ctx", words, 10), "ctx/replies");
+        var reply = await client.WaitFinalAsync("ctx", Wait);
+        Assert.That(reply.Type, Is.EqualTo("error"));
+        Assert.That(reply.Str("code"), Is.EqualTo("too_long"));
+        Assert.That(reply.Str("message"), Does.Contain("the context holds 512"));
+    }
+
+    [Test]
     public async Task EmbeddedBrokerRefusesWrongCredentials()
     {
         var options = InProcessService.Defaults() with { Username = "edge", Password = "s3cret" };

@@ -60,6 +60,10 @@ public sealed class EmbeddedBroker(ServiceOptions options, ILogger<EmbeddedBroke
 
         await _server.StartAsync().ConfigureAwait(false);
         log.LogInformation("embedded MQTT broker listening on {Address}:{Port}", options.BindAddress, options.MqttPort);
+        if (!IPAddress.IsLoopback(address) && options.Username is null)
+        {
+            log.LogWarning("the embedded broker accepts anyone on {Address}: set --username and --password", options.BindAddress);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -13,7 +13,7 @@ public sealed class Mosquitto : IDisposable
     private readonly string _conf;
     private Process? _process;
 
-    private Mosquitto(int port, string extraConfig)
+    private Mosquitto(int port, Func<string, string>? listenerConfig, bool anonymous)
     {
         Port = port;
         _dir = Directory.CreateTempSubdirectory("edgellm-mosquitto-").FullName;
@@ -22,10 +22,10 @@ public sealed class Mosquitto : IDisposable
         {
             File.SetUnixFileMode(_dir, (UnixFileMode)0b111_111_111);
         }
+
         _conf = Path.Combine(_dir, "mosquitto.conf");
+        var extra = listenerConfig?.Invoke(_dir) ?? "";
         File.WriteAllText(_conf, $"""
-            listener {port} 127.0.0.1
-            allow_anonymous true
             persistence true
             persistence_location {_dir}/
             autosave_on_changes true
@@ -33,10 +33,15 @@ public sealed class Mosquitto : IDisposable
             max_queued_messages 100000
             log_dest stderr
             log_type error
-            {extraConfig}
+            allow_anonymous {(anonymous ? "true" : "false")}
+            listener {port} 127.0.0.1
+            {extra}
 
             """);
     }
+
+    /// <summary>The folder holding the configuration (and any files a test writes for it).</summary>
+    public string Folder => _dir;
 
     public int Port { get; }
 
@@ -44,14 +49,16 @@ public sealed class Mosquitto : IDisposable
 
     public static string? Executable { get; } = new[] { "/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto" }.FirstOrDefault(File.Exists);
 
-    public static async Task<Mosquitto> StartAsync(string extraConfig = "")
+    /// <param name="listenerConfig">Lines for the listener (given the broker's folder, to write files into).</param>
+    /// <param name="anonymous">Whether clients without credentials are let in.</param>
+    public static async Task<Mosquitto> StartAsync(Func<string, string>? listenerConfig = null, bool anonymous = true)
     {
         if (Executable is null)
         {
             Assert.Fail("mosquitto is not installed (bash scripts/install-deps installs it)");
         }
 
-        var m = new Mosquitto(TestEnvironment.FreePort(), extraConfig);
+        var m = new Mosquitto(TestEnvironment.FreePort(), listenerConfig, anonymous);
         await m.RestartAsync();
         return m;
     }

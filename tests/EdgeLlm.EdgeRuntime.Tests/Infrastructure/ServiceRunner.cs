@@ -47,15 +47,19 @@ public sealed class InProcessService : IAsyncDisposable
         ShutdownTimeoutSeconds = 10,
     };
 
-    public static async Task<InProcessService> StartAsync(ServiceOptions options)
+    public static async Task<InProcessService> StartAsync(ServiceOptions options, bool waitConnected = true)
     {
         var errors = new List<string>();
         var engine = TestEngine.Load(options);
-        var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("EDGELLM_TEST_LOG"), true, out var l) ? l : LogLevel.Warning;
+        var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("EDGELLM_TEST_LOG"), true, out var l) ? l : LogLevel.Error;
         var host = ServiceHost.Build(options, engine, minimumLevel: level);
         await host.StartAsync();
         var s = new InProcessService(options, host, engine);
-        await s.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+        if (waitConnected)
+        {
+            await s.WaitConnectedAsync(TimeSpan.FromSeconds(10));
+        }
+
         return s;
     }
 

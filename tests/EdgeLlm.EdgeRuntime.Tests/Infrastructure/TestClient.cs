@@ -58,7 +58,8 @@ public sealed class TestClient : IAsyncDisposable
     public IReadOnlyCollection<Received> All => _received.ToArray();
 
     public static async Task<TestClient> ConnectAsync(string endpoint, MqttProtocolVersion version = MqttProtocolVersion.V500,
-        string? username = null, string? password = null, string? clientId = null, bool persistent = false)
+        string? username = null, string? password = null, string? clientId = null, bool persistent = false,
+        Action<MqttClientOptionsBuilder>? configure = null)
     {
         var c = new TestClient();
         var parts = endpoint.Split(':');
@@ -81,6 +82,7 @@ public sealed class TestClient : IAsyncDisposable
             b.WithCredentials(username, password);
         }
 
+        configure?.Invoke(b);
         c._options = b.Build();
         var result = await c._client.ConnectAsync(c._options);
         Assert.That(result.ResultCode, Is.EqualTo(MqttClientConnectResultCode.Success));
