@@ -8,6 +8,7 @@ var root = new RootCommand("EdgeLlm: fixed-point MobileLLM / llama inference for
     TokenizeCommand.Create(),
     ConvertCommand.Create(),
     InfoCommand.Create(),
+    SynthCommand.Create(),
     ServeCommand.Create(),
     AskCommand.Create(),
 };
