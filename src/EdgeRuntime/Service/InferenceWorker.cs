@@ -126,6 +126,11 @@ public sealed class InferenceWorker(
                 }
             }
         }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested && !_abort.IsCancellationRequested)
+        {
+            // the engine's contract is a final Cancelled event, but an engine that throws instead is answered the same
+            reply.Complete(new GenerationStats(FinishReason.Cancelled, 0, 0, 0, 0, 0, TimeSpan.Zero), "", EnergyReport.None);
+        }
         catch (Exception e) when (e is not OperationCanceledException || !_abort.IsCancellationRequested)
         {
             log.LogError(e, "generation for {Id} failed", request.Id);
