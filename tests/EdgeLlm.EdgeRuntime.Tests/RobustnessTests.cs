@@ -104,7 +104,7 @@ public class RobustnessTests
         const int n = 8;
         for (var i = 0; i < n; i++)
         {
-            await client.PublishAsync(service.Topics.Prompt, Json.Prompt($"q{i}", "Once upon a time", maxTokens: 400, temperature: 1), "q/replies");
+            await client.PublishAsync(service.Topics.Prompt, Json.Prompt($"q{i}", "Once upon a time", maxTokens: 400), "q/replies");
         }
 
         var all = await client.WaitAsync(a => Enumerable.Range(0, n).All(i => a.Any(r => r.Id == $"q{i}" && r.Type is "done" or "error")), Wait, "all answers");

@@ -84,7 +84,7 @@ public class RoundTripTests
         await using var service = await InProcessService.StartAsync(InProcessService.Defaults());
         await using var client = await TestClient.ConnectAsync(service.Endpoint);
         await client.SubscribeAsync("c/replies");
-        await client.PublishAsync(service.Topics.Prompt, Json.Prompt("long", "Once upon a time", maxTokens: 100_000, temperature: 1), "c/replies");
+        await client.PublishAsync(service.Topics.Prompt, Json.Prompt("long", "Once upon a time", maxTokens: 100_000), "c/replies");
         await client.WaitAsync(a => a.Any(r => r.Id == "long" && r.Type == "token"), Wait, "the first token");
         await client.PublishAsync(service.Topics.Cancel, """{"id":"long"}""");
         var done = await client.WaitFinalAsync("long", Wait);

@@ -118,7 +118,9 @@ public sealed class ChildService : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static ChildService Start(params string[] args)
+    public static ChildService Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    public static ChildService Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -127,6 +129,11 @@ public sealed class ChildService : IDisposable
             UseShellExecute = false,
             WorkingDirectory = TestEnvironment.RepoRoot,
         };
+        foreach (var (k, v) in environment)
+        {
+            psi.Environment[k] = v;
+        }
+
         psi.ArgumentList.Add(TestEnvironment.EdgeLlmDll);
         foreach (var a in args)
         {
