@@ -68,6 +68,11 @@ public sealed class InferenceWorker(
                 log.LogWarning("stop timeout: reply to {Id} not completed; the broker will redeliver it", job.Request.Id);
                 break;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // never let one prompt stop the service
+                log.LogError(e, "prompt {Id} failed", job.Request.Id);
+            }
             finally
             {
                 queue.MarkIdle();
@@ -137,7 +142,16 @@ public sealed class InferenceWorker(
             reply.Fail(ErrorCodes.Internal, e.Message);
         }
 
-        await sender.ConfigureAwait(false);
+        try
+        {
+            await sender.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // e.g. a reply topic the client library refuses: the prompt is done all the same
+            log.LogWarning("reply to {Id} on {Topic} not sent: {Error}", request.Id, job.Target.Topic, e.Message);
+        }
+
         await gateway.CompleteAsync(job, _abort.Token).ConfigureAwait(false);
         Interlocked.Increment(ref _completed);
     }

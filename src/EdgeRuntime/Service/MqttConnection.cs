@@ -153,10 +153,12 @@ public sealed class MqttConnection : IAsyncDisposable
                 return false;
             }
 
-            await delivery.Args.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            await delivery.Args.AcknowledgeAsync(timeout.Token).ConfigureAwait(false);
             return true;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             _log.LogDebug("acknowledgement failed: {Error}", e.Message);
             return false;
@@ -245,7 +247,19 @@ public sealed class MqttConnection : IAsyncDisposable
             {
                 var disconnected = NewSignal();
                 Volatile.Write(ref _disconnected, disconnected);
-                var result = await _client.ConnectAsync(_options, stop).ConfigureAwait(false);
+                // No acknowledgement may be between its connection check and its send while the client switches
+                // to a new connection (the packet id would belong to the old one).
+                MqttClientConnectResult result;
+                await _ackGate.WaitAsync(stop).ConfigureAwait(false);
+                try
+                {
+                    result = await _client.ConnectAsync(_options, stop).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _ackGate.Release();
+                }
+
                 if (result.ResultCode != MqttClientConnectResultCode.Success)
                 {
                     _log.LogWarning("MQTT connect to {Endpoint} refused: {Code} {Reason}", Endpoint, result.ResultCode, result.ReasonString);
@@ -321,16 +335,8 @@ public sealed class MqttConnection : IAsyncDisposable
             _log.LogWarning("MQTT disconnected from {Endpoint}: {Reason}; reconnecting", Endpoint, e.Reason);
         }
 
-        // A new connection number first, so that no acknowledgement meant for the old one goes out on the new one.
-        _ackGate.Wait();
-        try
-        {
-            Interlocked.Increment(ref _connection);
-        }
-        finally
-        {
-            _ackGate.Release();
-        }
+        // A new connection number first: acknowledgements of the old connection's messages are refused from now on.
+        Interlocked.Increment(ref _connection);
 
         // Only a connection that was up gets a new "connected" signal: failed attempts must not strand waiters
         // on a signal that no later connect completes.

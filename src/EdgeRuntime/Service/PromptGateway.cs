@@ -306,7 +306,16 @@ public sealed class PromptGateway
         {
             await foreach (var (target, payload, delivery) in _immediate.Reader.ReadAllAsync(stop).ConfigureAwait(false))
             {
-                await _connection.PublishAsync(ReplyMessages.Build(target, payload), stop).ConfigureAwait(false);
+                try
+                {
+                    await _connection.PublishAsync(ReplyMessages.Build(target, payload), stop).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // e.g. a reply topic the client library refuses: nothing to send it to, the prompt is still done
+                    _log.LogWarning("error reply to {Topic} not sent: {Error}", target.Topic, e.Message);
+                }
+
                 await _connection.AcknowledgeAsync(delivery, stop).ConfigureAwait(false);
             }
         }
