@@ -8,6 +8,31 @@ namespace EdgeLlm.EdgeRuntime.Cli;
 /// <summary><c>edgellm serve</c>: the MQTT language-model service (DESIGN §3, §4).</summary>
 public static class ServeCommand
 {
+    private static readonly Dictionary<string, string> HelpNames = new()
+    {
+        ["ModelPath"] = "PATH",
+        ["Broker"] = "HOST:PORT",
+        ["MqttPort"] = "PORT",
+        ["DeviceId"] = "ID",
+        ["Threads"] = "N",
+        ["ContextLength"] = "N",
+        ["FleetGroup"] = "GROUP",
+        ["QueueLength"] = "N",
+        ["MaxPromptLength"] = "CHARS",
+        ["DefaultMaxTokens"] = "N",
+        ["Temperature"] = "T",
+        ["TopK"] = "K",
+        ["TopP"] = "P",
+        ["BindAddress"] = "ADDRESS",
+        ["Username"] = "USER",
+        ["Password"] = "PASSWORD",
+        ["ClientId"] = "ID",
+        ["Tls:Enabled"] = "true|false",
+        ["Tls:CaFile"] = "FILE",
+        ["Tls:ClientCertificateFile"] = "FILE",
+        ["Tls:ClientKeyFile"] = "FILE",
+    };
+
     public static Command Create()
     {
         var command = new Command("serve", "Run the MQTT service: prompts in on edgellm/{device}/prompt, streamed replies out. " +
@@ -18,7 +43,7 @@ public static class ServeCommand
         var flags = new List<(Option<string?> Option, string Key)>();
         Option<string?> Flag(string name, string key, string help, params string[] aliases)
         {
-            var o = new Option<string?>(name, aliases) { Description = help, HelpName = key.ToUpperInvariant() };
+            var o = new Option<string?>(name, aliases) { Description = help, HelpName = HelpNames.GetValueOrDefault(key, "VALUE") };
             command.Options.Add(o);
             flags.Add((o, key));
             return o;
