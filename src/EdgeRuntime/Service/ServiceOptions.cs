@@ -176,6 +176,11 @@ public sealed record ServiceOptions
             errors.Add($"{Section}:FleetGroup: '{FleetGroup}' must be 1-64 characters without '/', '+', '#' or NUL");
         }
 
+        if (FleetGroup is not null && Broker is null)
+        {
+            errors.Add($"{Section}:FleetGroup: a fleet needs an external broker (Broker / --broker): the embedded broker has no shared subscriptions");
+        }
+
         if (Broker is not null && !TryParseBroker(Broker, Tls.Enabled, out _, out _))
         {
             errors.Add($"{Section}:Broker: '{Broker}' is not HOST or HOST:PORT");
