@@ -10,5 +10,7 @@ var root = new RootCommand("EdgeLlm: fixed-point MobileLLM / llama inference for
     InfoCommand.Create(),
     SynthCommand.Create(),
     PullCommand.Create(),
+    ServeCommand.Create(),
+    AskCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

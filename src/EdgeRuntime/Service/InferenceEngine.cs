@@ -1,0 +1,42 @@
+using EdgeLlm.Kernels;
+using EdgeLlm.Kernels.Generation;
+
+namespace EdgeLlm.EdgeRuntime.Service;
+
+/// <summary>What the service needs from a language model. One generation at a time.</summary>
+public interface IInferenceEngine : IDisposable
+{
+    string ModelName { get; }
+
+    string KernelPath { get; }
+
+    int ContextLength { get; }
+
+    int CountTokens(string text);
+
+    IAsyncEnumerable<TokenEvent> GenerateAsync(string prompt, GenerationOptions options, CancellationToken cancellationToken);
+}
+
+/// <summary>The engine of src/Kernels behind <see cref="IInferenceEngine"/>.</summary>
+public sealed class LanguageModelEngine(LanguageModel model) : IInferenceEngine
+{
+    public static LanguageModelEngine Load(string path, int threads, int contextLength) =>
+        new(LanguageModel.Load(path, new ModelLoadOptions
+        {
+            Threads = threads > 0 ? threads : Environment.ProcessorCount,
+            ContextLength = contextLength,
+        }));
+
+    public string ModelName => model.Name;
+
+    public string KernelPath => model.KernelPath;
+
+    public int ContextLength => model.ContextLength;
+
+    public int CountTokens(string text) => model.CountTokens(text, addBos: true);
+
+    public IAsyncEnumerable<TokenEvent> GenerateAsync(string prompt, GenerationOptions options, CancellationToken cancellationToken) =>
+        model.GenerateAsync(prompt, options, cancellationToken);
+
+    public void Dispose() => model.Dispose();
+}

@@ -1,0 +1,363 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeLlm.EdgeRuntime.Service;
+
+/// <summary>TLS settings for the connection to an external broker.</summary>
+public sealed record TlsOptions
+{
+    public bool Enabled { get; init; }
+
+    /// <summary>PEM file with the CA certificate(s) the broker's certificate must chain to; null = system store.</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>Client certificate: PEM (with <see cref="ClientKeyFile"/>) or PKCS#12 (.pfx/.p12).</summary>
+    public string? ClientCertificateFile { get; init; }
+
+    public string? ClientKeyFile { get; init; }
+
+    public string? ClientCertificatePassword { get; init; }
+
+    /// <summary>Accept any broker certificate (testing only).</summary>
+    public bool AllowUntrusted { get; init; }
+}
+
+/// <summary>Everything the MQTT service is configured with (section "EdgeLlm", env EDGELLM__*, flags).</summary>
+public sealed record ServiceOptions
+{
+    public const string Section = "EdgeLlm";
+
+    public const string DefaultModelPath = "models/stories260K-q8_0.gguf";
+
+    public string ModelPath { get; init; } = DefaultModelPath;
+
+    /// <summary>Matmul threads; 0 = one per core.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>KV cache length; 0 = the model's.</summary>
+    public int ContextLength { get; init; }
+
+    public string DeviceId { get; init; } = DefaultDeviceId();
+
+    /// <summary>Prompts waiting behind the running one; one more gets a "busy" error.</summary>
+    public int QueueLength { get; init; } = 8;
+
+    /// <summary>Longest prompt in characters; longer gets "too_long".</summary>
+    public int MaxPromptLength { get; init; } = 8192;
+
+    /// <summary>Largest prompt payload in bytes; larger gets "too_long" without being parsed.</summary>
+    public int MaxPayloadBytes { get; init; } = 64 * 1024;
+
+    public int DefaultMaxTokens { get; init; } = 256;
+
+    public float Temperature { get; init; } = 0.8f;
+
+    public int TopK { get; init; } = 40;
+
+    public float TopP { get; init; } = 0.95f;
+
+    public float RepetitionPenalty { get; init; } = 1.0f;
+
+    /// <summary>Shared-subscription group; null = not in a fleet.</summary>
+    public string? FleetGroup { get; init; }
+
+    /// <summary>External broker "host:port"; null = run the embedded broker.</summary>
+    public string? Broker { get; init; }
+
+    /// <summary>Port of the embedded broker.</summary>
+    public int MqttPort { get; init; } = 1883;
+
+    /// <summary>Address the embedded broker listens on.</summary>
+    public string BindAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>With the embedded broker: the credentials every client must present (both or neither).</summary>
+    public string? Username { get; init; }
+
+    public string? Password { get; init; }
+
+    /// <summary>MQTT client id; default "edgellm-{DeviceId}" (stable, so the broker keeps our session).</summary>
+    public string? ClientId { get; init; }
+
+    /// <summary>How long the broker keeps our session (and queued prompts) while we are away.</summary>
+    public uint SessionExpirySeconds { get; init; } = 7 * 24 * 3600;
+
+    public int KeepAliveSeconds { get; init; } = 15;
+
+    public int ReconnectMinDelayMs { get; init; } = 200;
+
+    public int ReconnectMaxDelayMs { get; init; } = 15_000;
+
+    public TlsOptions Tls { get; init; } = new();
+
+    public bool HomeAssistantDiscovery { get; init; } = true;
+
+    public string HomeAssistantPrefix { get; init; } = "homeassistant";
+
+    /// <summary>Time given to the running generation and its reply when the service stops.</summary>
+    public int ShutdownTimeoutSeconds { get; init; } = 10;
+
+    public string EffectiveClientId => string.IsNullOrEmpty(ClientId) ? $"edgellm-{DeviceId}" : ClientId;
+
+    public static string DefaultDeviceId()
+    {
+        var host = Environment.MachineName;
+        var chars = host.Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_').ToArray();
+        return chars.Length == 0 ? "edgellm" : new string(chars).ToLowerInvariant();
+    }
+
+    /// <summary>
+    /// Reads section "EdgeLlm" value by value. Every value that does not parse or is out of range adds one line
+    /// to <paramref name="errors"/>; the result then holds the defaults for those values.
+    /// </summary>
+    public static ServiceOptions Read(IConfiguration configuration, List<string> errors)
+    {
+        var s = configuration.GetSection(Section);
+        var r = new Reader(s, errors);
+        var d = new ServiceOptions();
+        var tls = s.GetSection("Tls");
+        var t = new Reader(tls, errors, Section + ":Tls");
+        var o = new ServiceOptions
+        {
+            ModelPath = r.String("ModelPath") ?? r.String("Model") ?? d.ModelPath,
+            Threads = r.Int("Threads", d.Threads, 0, 1024),
+            ContextLength = r.Int("ContextLength", d.ContextLength, 0, 1 << 20),
+            DeviceId = r.String("DeviceId") ?? d.DeviceId,
+            QueueLength = r.Int("QueueLength", d.QueueLength, 0, 100_000),
+            MaxPromptLength = r.Int("MaxPromptLength", d.MaxPromptLength, 1, 16 << 20),
+            MaxPayloadBytes = r.Int("MaxPayloadBytes", d.MaxPayloadBytes, 64, 256 << 20),
+            DefaultMaxTokens = r.Int("DefaultMaxTokens", d.DefaultMaxTokens, 1, 1 << 20),
+            Temperature = r.Float("Temperature", d.Temperature, 0f, 100f),
+            TopK = r.Int("TopK", d.TopK, 0, 1 << 20),
+            TopP = r.Float("TopP", d.TopP, float.Epsilon, 1f),
+            RepetitionPenalty = r.Float("RepetitionPenalty", d.RepetitionPenalty, float.Epsilon, 100f),
+            FleetGroup = r.String("FleetGroup"),
+            Broker = r.String("Broker"),
+            MqttPort = r.Int("MqttPort", d.MqttPort, 1, 65535),
+            BindAddress = r.String("BindAddress") ?? d.BindAddress,
+            Username = r.String("Username"),
+            Password = r.String("Password"),
+            ClientId = r.String("ClientId"),
+            SessionExpirySeconds = (uint)r.Long("SessionExpirySeconds", d.SessionExpirySeconds, 0, uint.MaxValue),
+            KeepAliveSeconds = r.Int("KeepAliveSeconds", d.KeepAliveSeconds, 1, 65535),
+            ReconnectMinDelayMs = r.Int("ReconnectMinDelayMs", d.ReconnectMinDelayMs, 10, 3_600_000),
+            ReconnectMaxDelayMs = r.Int("ReconnectMaxDelayMs", d.ReconnectMaxDelayMs, 10, 3_600_000),
+            HomeAssistantDiscovery = r.Bool("HomeAssistantDiscovery", d.HomeAssistantDiscovery),
+            HomeAssistantPrefix = r.String("HomeAssistantPrefix") ?? d.HomeAssistantPrefix,
+            ShutdownTimeoutSeconds = r.Int("ShutdownTimeoutSeconds", d.ShutdownTimeoutSeconds, 1, 3600),
+            Tls = new TlsOptions
+            {
+                Enabled = t.Bool("Enabled", false),
+                CaFile = t.String("CaFile"),
+                ClientCertificateFile = t.String("ClientCertificateFile"),
+                ClientKeyFile = t.String("ClientKeyFile"),
+                ClientCertificatePassword = t.String("ClientCertificatePassword"),
+                AllowUntrusted = t.Bool("AllowUntrusted", false),
+            },
+        };
+        o.CheckConsistency(errors);
+        return o;
+    }
+
+    private void CheckConsistency(List<string> errors)
+    {
+        if (!File.Exists(ModelPath))
+        {
+            errors.Add($"{Section}:ModelPath: model file '{ModelPath}' not found");
+        }
+
+        if (!Topics.IsValidLevel(DeviceId) || DeviceId.Length > 64)
+        {
+            errors.Add($"{Section}:DeviceId: '{DeviceId}' must be 1-64 characters without '/', '+', '#' or NUL");
+        }
+
+        if (FleetGroup is not null && (!Topics.IsValidLevel(FleetGroup) || FleetGroup.Length > 64))
+        {
+            errors.Add($"{Section}:FleetGroup: '{FleetGroup}' must be 1-64 characters without '/', '+', '#' or NUL");
+        }
+
+        if (FleetGroup is not null && Broker is null)
+        {
+            errors.Add($"{Section}:FleetGroup: a fleet needs an external broker (Broker / --broker): the embedded broker has no shared subscriptions");
+        }
+
+        if (Broker is not null && !TryParseBroker(Broker, Tls.Enabled, out _, out _))
+        {
+            errors.Add($"{Section}:Broker: '{Broker}' is not HOST or HOST:PORT");
+        }
+
+        if (Broker is null && !IPAddress.TryParse(BindAddress, out _))
+        {
+            errors.Add($"{Section}:BindAddress: '{BindAddress}' is not an IP address");
+        }
+
+        if ((Username is null) != (Password is null) && Broker is null)
+        {
+            errors.Add($"{Section}:Username/Password: the embedded broker needs both or neither");
+        }
+
+        if (ReconnectMaxDelayMs < ReconnectMinDelayMs)
+        {
+            errors.Add($"{Section}:ReconnectMaxDelayMs: {ReconnectMaxDelayMs} is below ReconnectMinDelayMs {ReconnectMinDelayMs}");
+        }
+
+        if (!Topics.IsValidLevel(HomeAssistantPrefix))
+        {
+            errors.Add($"{Section}:HomeAssistantPrefix: '{HomeAssistantPrefix}' must be one topic level");
+        }
+
+        if (Tls.Enabled && Broker is null)
+        {
+            errors.Add($"{Section}:Tls:Enabled: TLS applies to an external broker; set Broker too");
+        }
+
+        foreach (var (key, file) in new[] { ("CaFile", Tls.CaFile), ("ClientCertificateFile", Tls.ClientCertificateFile), ("ClientKeyFile", Tls.ClientKeyFile) })
+        {
+            if (file is not null && !File.Exists(file))
+            {
+                errors.Add($"{Section}:Tls:{key}: file '{file}' not found");
+            }
+        }
+    }
+
+    /// <summary>Parses "host", "host:port" or "[v6]:port".</summary>
+    public static bool TryParseBroker(string text, bool tls, out string host, out int port)
+    {
+        host = "";
+        port = tls ? 8883 : 1883;
+        text = text.Trim();
+        if (text.StartsWith("mqtt://", StringComparison.OrdinalIgnoreCase))
+        {
+            text = text["mqtt://".Length..];
+        }
+
+        string portText = "";
+        if (text.StartsWith('['))
+        {
+            var end = text.IndexOf(']');
+            if (end < 0)
+            {
+                return false;
+            }
+
+            host = text[1..end];
+            var rest = text[(end + 1)..];
+            if (rest.Length > 0)
+            {
+                if (rest[0] != ':')
+                {
+                    return false;
+                }
+
+                portText = rest[1..];
+            }
+        }
+        else
+        {
+            var colon = text.LastIndexOf(':');
+            if (colon >= 0 && text.IndexOf(':') == colon)
+            {
+                host = text[..colon];
+                portText = text[(colon + 1)..];
+            }
+            else
+            {
+                host = text;
+            }
+        }
+
+        if (host.Length == 0 || host.Any(char.IsWhiteSpace))
+        {
+            return false;
+        }
+
+        if (portText.Length > 0)
+        {
+            if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private sealed class Reader(IConfiguration section, List<string> errors, string prefix = Section)
+    {
+        public string? String(string key)
+        {
+            var v = section[key];
+            return string.IsNullOrEmpty(v) ? null : v;
+        }
+
+        public int Int(string key, int fallback, int min, int max) => (int)Long(key, fallback, min, max);
+
+        public long Long(string key, long fallback, long min, long max)
+        {
+            var v = String(key);
+            if (v is null)
+            {
+                return fallback;
+            }
+
+            if (!long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var x))
+            {
+                errors.Add($"{prefix}:{key}: '{v}' is not an integer");
+                return fallback;
+            }
+
+            if (x < min || x > max)
+            {
+                errors.Add($"{prefix}:{key}: {x} is out of range [{min}, {max}]");
+                return fallback;
+            }
+
+            return x;
+        }
+
+        public float Float(string key, float fallback, float min, float max)
+        {
+            var v = String(key);
+            if (v is null)
+            {
+                return fallback;
+            }
+
+            if (!float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !float.IsFinite(x))
+            {
+                errors.Add($"{prefix}:{key}: '{v}' is not a number");
+                return fallback;
+            }
+
+            if (x < min || x > max)
+            {
+                errors.Add($"{prefix}:{key}: {x.ToString(CultureInfo.InvariantCulture)} is out of range [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}]");
+                return fallback;
+            }
+
+            return x;
+        }
+
+        public bool Bool(string key, bool fallback)
+        {
+            var v = String(key);
+            if (v is null)
+            {
+                return fallback;
+            }
+
+            if (bool.TryParse(v, out var b))
+            {
+                return b;
+            }
+
+            if (v is "1" or "0")
+            {
+                return v == "1";
+            }
+
+            errors.Add($"{prefix}:{key}: '{v}' is not true or false");
+            return fallback;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace EdgeLlm.EdgeRuntime.Service;
+
+/// <summary>The topic names of DESIGN §4, for one device.</summary>
+public sealed class Topics(string deviceId, string? fleetGroup = null, string homeAssistantPrefix = "homeassistant")
+{
+    public const string FleetPrompt = "edgellm/fleet/prompt";
+
+    public string DeviceId { get; } = deviceId;
+
+    public string Root { get; } = $"edgellm/{deviceId}";
+
+    public string Prompt => Root + "/prompt";
+
+    public string Cancel => Root + "/cancel";
+
+    public string Status => Root + "/status";
+
+    public string? FleetSubscription { get; } = fleetGroup is null ? null : $"$share/{fleetGroup}/{FleetPrompt}";
+
+    public string HomeAssistantStatus { get; } = homeAssistantPrefix + "/status";
+
+    public string HomeAssistantPrefix { get; } = homeAssistantPrefix;
+
+    /// <summary>The default reply topic of a request: edgellm/{id}/reply/{request id}.</summary>
+    public string DefaultReply(string requestId) => $"{Root}/reply/{requestId}";
+
+    /// <summary>True for a non-empty single topic level: no '/', '+', '#' or NUL.</summary>
+    public static bool IsValidLevel(string? s) =>
+        !string.IsNullOrEmpty(s) && s.IndexOfAny(['/', '+', '#', '\0']) < 0;
+
+    /// <summary>True for a topic a client may publish to: no wildcards, no NUL, not "$…", at most 65535 UTF-8 bytes.</summary>
+    public static bool IsValidPublishTopic(string? s) =>
+        !string.IsNullOrEmpty(s) && s.IndexOfAny(['+', '#', '\0']) < 0 && s[0] != '$'
+        && System.Text.Encoding.UTF8.GetByteCount(s) <= 65535;
+}

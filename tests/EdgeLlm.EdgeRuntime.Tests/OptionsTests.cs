@@ -1,0 +1,82 @@
+using EdgeLlm.EdgeRuntime.Service;
+using EdgeLlm.EdgeRuntime.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeLlm.EdgeRuntime.Tests;
+
+public class OptionsTests
+{
+    [Test]
+    public void EachBadValueGivesOneLine()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["EdgeLlm:ModelPath"] = "/nonexistent/model.gguf",
+            ["EdgeLlm:MqttPort"] = "70000",
+            ["EdgeLlm:QueueLength"] = "many",
+            ["EdgeLlm:TopP"] = "2",
+            ["EdgeLlm:DeviceId"] = "a/b",
+            ["EdgeLlm:HomeAssistantDiscovery"] = "perhaps",
+        }).Build();
+        var errors = new List<string>();
+        ServiceOptions.Read(config, errors);
+        Assert.That(errors, Has.Count.EqualTo(6), string.Join("\n", errors));
+        Assert.That(errors, Has.Some.StartsWith("EdgeLlm:MqttPort: 70000 is out of range"));
+        Assert.That(errors, Has.Some.StartsWith("EdgeLlm:QueueLength: 'many' is not an integer"));
+        Assert.That(errors, Has.Some.StartsWith("EdgeLlm:ModelPath:"));
+        Assert.That(errors.All(e => !e.Contains('\n')), Is.True);
+    }
+
+    [Test]
+    public void EnvironmentAndFlagsOverrideInThatOrder()
+    {
+        Environment.SetEnvironmentVariable("EDGELLM__QUEUELENGTH", "3");
+        Environment.SetEnvironmentVariable("EDGELLM__MQTTPORT", "1999");
+        try
+        {
+            var config = ServiceHost.BuildConfiguration(null, new Dictionary<string, string?>
+            {
+                ["EdgeLlm:MqttPort"] = "2000",
+                ["EdgeLlm:ModelPath"] = TestEnvironment.ModelPath,
+            });
+            var errors = new List<string>();
+            var o = ServiceOptions.Read(config, errors);
+            Assert.That(o.QueueLength, Is.EqualTo(3));
+            Assert.That(o.MqttPort, Is.EqualTo(2000));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("EDGELLM__QUEUELENGTH", null);
+            Environment.SetEnvironmentVariable("EDGELLM__MQTTPORT", null);
+        }
+    }
+
+    [Test]
+    public async Task ServeRefusesBadFlagsWithOneLineEach()
+    {
+        using var child = ChildService.Start("serve", "--mqtt-port", "abc", "--queue-length", "-1", "--model", "missing.gguf");
+        var code = await child.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var lines = child.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(code, Is.EqualTo(2), child.Stderr);
+        Assert.That(lines, Has.Length.EqualTo(3), child.Stderr);
+        Assert.That(lines, Has.Some.Contains("EdgeLlm:MqttPort: 'abc' is not an integer"));
+        Assert.That(lines, Has.Some.Contains("EdgeLlm:QueueLength: -1 is out of range"));
+        Assert.That(lines, Has.Some.Contains("EdgeLlm:ModelPath: model file 'missing.gguf' not found"));
+    }
+
+    [TestCase("localhost", "localhost", 1883)]
+    [TestCase("10.1.2.3:1884", "10.1.2.3", 1884)]
+    [TestCase("[::1]:1885", "::1", 1885)]
+    public void BrokerAddressesParse(string text, string host, int port)
+    {
+        Assert.That(ServiceOptions.TryParseBroker(text, false, out var h, out var p), Is.True);
+        Assert.That((h, p), Is.EqualTo((host, port)));
+    }
+
+    [TestCase("host:0")]
+    [TestCase("host:x")]
+    [TestCase(":1883")]
+    [TestCase("a b")]
+    public void BadBrokerAddressesFail(string text) =>
+        Assert.That(ServiceOptions.TryParseBroker(text, false, out _, out _), Is.False);
+}
