@@ -181,11 +181,15 @@ internal static unsafe class X86Gemm
 
     /// <summary>The 32 nibbles of a Q4_0 block as bytes 0..15: low nibbles (elements 0–15), then high (16–31).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> Nibbles(byte* p)
+    /// <remarks>
+    /// Three instructions: the 16 bytes broadcast to both lanes by the load, the upper lane shifted right by 4 (a
+    /// per-lane variable shift), one mask.
+    /// </remarks>
+    internal static Vector256<byte> Nibbles(byte* p)
     {
-        Vector128<byte> q = Sse2.LoadVector128(p + 2);
-        Vector128<byte> mask = Vector128.Create((byte)0x0F);
-        return Vector256.Create(Sse2.And(q, mask), Sse2.And(Sse2.ShiftRightLogical(q.AsUInt16(), 4).AsByte(), mask));
+        Vector256<uint> q = Avx2.BroadcastVector128ToVector256((uint*)(p + 2));
+        Vector256<uint> shifted = Avx2.ShiftRightLogicalVariable(q, Vector256.Create(0u, 0, 0, 0, 4, 4, 4, 4));
+        return Avx2.And(shifted.AsByte(), Vector256.Create((byte)0x0F));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
