@@ -18,6 +18,12 @@ public sealed record ModelLoadOptions
 
     /// <summary>Kernel path to use instead of the best one this CPU supports (tests, benchmarks).</summary>
     public KernelPath? KernelPath { get; init; }
+
+    /// <summary>
+    /// Storage of the KV cache: F32 (default), F16 or Q8_0 (3.8× smaller than F32; MobileLLM-125M at 2 048 tokens
+    /// needs 25 MB instead of 94 MB). Q8_0 needs a head size that is a multiple of 32.
+    /// </summary>
+    public KvCacheType KvCacheType { get; init; } = KvCacheType.F32;
 }
 
 /// <summary>
@@ -69,7 +75,7 @@ public sealed class LanguageModel : IDisposable
             }
 
             pool = new WorkerPool(options.Threads, options.KernelPath);
-            var transformer = new Transformer(config, weights, pool, ctx);
+            var transformer = new Transformer(config, weights, pool, ctx, options.KvCacheType);
             return new LanguageModel(file, config, weights, tokenizer, pool, transformer);
         }
         catch

@@ -76,11 +76,9 @@ public sealed class Generator
             int pos = 0, completion = 0;
             FinishReason? finish = null;
             bool stopString = false;
-            ReadOnlySpan<float> NextLogits(int token, int p, bool want) => model.Forward(token, p, want);
-
-            // Prefill: every prompt token through the model, logits only for the last.
+            // Prefill: the prompt in batches (matrix × matrix kernels), logits only for the last token.
             float[] logits = new float[model.Config.VocabSize];
-            for (; pos < prompted.Length && finish is null; pos++)
+            while (pos < prompted.Length)
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
@@ -88,11 +86,15 @@ public sealed class Generator
                     break;
                 }
 
-                var l = NextLogits(prompted[pos], pos, pos == prompted.Length - 1);
-                if (!l.IsEmpty)
+                int n = Math.Min(Transformer.MaxBatch, prompted.Length - pos);
+                bool last = pos + n == prompted.Length;
+                var l = model.Prefill(prompted.AsSpan(pos, n), pos, last);
+                if (last)
                 {
                     l.CopyTo(logits);
                 }
+
+                pos += n;
             }
 
             double prefillMs = clock.Elapsed.TotalMilliseconds;
@@ -122,7 +124,7 @@ public sealed class Generator
                         break;
                     }
 
-                    NextLogits(token, pos, true).CopyTo(logits);
+                    model.Forward(token, pos, true).CopyTo(logits);
                     pos++;
                 }
 

@@ -1,24 +1,83 @@
+using System.Numerics;
+using EdgeLlm.Kernels.Quant;
+
 namespace EdgeLlm.Kernels.Model;
+
+/// <summary>How keys and values are stored in the <see cref="KvCache"/>.</summary>
+public enum KvCacheType
+{
+    /// <summary>32-bit floats (the default; what the oracle tests compare with llama.cpp).</summary>
+    F32,
+
+    /// <summary>IEEE half floats: half the memory, keys and values rounded to 11 significant bits.</summary>
+    F16,
+
+    /// <summary>ggml Q8_0 blocks of 32 along each head (34 bytes per 32 values): 3.8× smaller than F32. Needs a head size that is a multiple of 32.</summary>
+    Q8_0,
+}
 
 /// <summary>
 /// Keys and values of every executed block (a shared block's two passes have their own slots),
-/// laid out [pass][position][kvDim] so one head's history is a strided walk.
+/// laid out [pass][position][kvDim] so one head's history is a strided walk. F32 (default), F16 or Q8_0 storage;
+/// the memory is allocated uninitialized, so pages become resident only as positions are written.
 /// </summary>
-public sealed class KvCache
+public sealed unsafe class KvCache
 {
+    private readonly byte[] keyBytes = [];
+    private readonly byte[] valueBytes = [];
+    private readonly byte* keyBase;
+    private readonly byte* valueBase;
+    private readonly int rowBytes;
+
     public KvCache(int passes, int contextLength, int kvDim)
+        : this(passes, contextLength, kvDim, KvCacheType.F32)
+    {
+    }
+
+    public KvCache(int passes, int contextLength, int kvDim, KvCacheType type)
     {
         Passes = passes;
         ContextLength = contextLength;
         KvDim = kvDim;
-        long n = (long)passes * contextLength * kvDim;
-        if (n > Array.MaxLength)
+        Type = type;
+        if (type == KvCacheType.Q8_0 && kvDim % Q8_0.BlockSize != 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(contextLength), $"a KV cache of {passes} x {contextLength} x {kvDim} floats is too large; lower the context length");
+            throw new ArgumentException($"a Q8_0 KV cache needs a KV width that is a multiple of 32, got {kvDim}", nameof(type));
         }
 
-        Keys = GC.AllocateUninitializedArray<float>((int)n, pinned: true);
-        Values = GC.AllocateUninitializedArray<float>((int)n, pinned: true);
+        rowBytes = type switch
+        {
+            KvCacheType.F32 => kvDim * sizeof(float),
+            KvCacheType.F16 => kvDim * sizeof(ushort),
+            KvCacheType.Q8_0 => kvDim / Q8_0.BlockSize * Q8_0.BlockBytes,
+            _ => throw new ArgumentOutOfRangeException(nameof(type)),
+        };
+        long rows = (long)passes * contextLength;
+        if (rows * rowBytes > Array.MaxLength || rows * kvDim > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(contextLength), $"a KV cache of {passes} x {contextLength} x {kvDim} values is too large; lower the context length");
+        }
+
+        if (type == KvCacheType.F32)
+        {
+            Keys = GC.AllocateUninitializedArray<float>((int)(rows * kvDim), pinned: true);
+            Values = GC.AllocateUninitializedArray<float>((int)(rows * kvDim), pinned: true);
+            fixed (float* k = Keys, v = Values)
+            {
+                keyBase = (byte*)k;
+                valueBase = (byte*)v;
+            }
+        }
+        else
+        {
+            keyBytes = GC.AllocateUninitializedArray<byte>((int)(rows * rowBytes), pinned: true);
+            valueBytes = GC.AllocateUninitializedArray<byte>((int)(rows * rowBytes), pinned: true);
+            fixed (byte* k = keyBytes, v = valueBytes)
+            {
+                keyBase = k;
+                valueBase = v;
+            }
+        }
     }
 
     public int Passes { get; }
@@ -27,15 +86,135 @@ public sealed class KvCache
 
     public int KvDim { get; }
 
-    public float[] Keys { get; }
+    public KvCacheType Type { get; }
 
-    public float[] Values { get; }
+    /// <summary>The F32 keys (empty for the other storage types).</summary>
+    public float[] Keys { get; } = [];
 
-    public long Bytes => 2L * Keys.Length * sizeof(float);
+    /// <summary>The F32 values (empty for the other storage types).</summary>
+    public float[] Values { get; } = [];
 
+    public long Bytes => 2L * Passes * ContextLength * rowBytes;
+
+    /// <summary>The F32 key row of a position (F32 caches only).</summary>
     public Span<float> Key(int pass, int pos) => Keys.AsSpan(Offset(pass, pos), KvDim);
 
+    /// <summary>The F32 value row of a position (F32 caches only).</summary>
     public Span<float> Value(int pass, int pos) => Values.AsSpan(Offset(pass, pos), KvDim);
+
+    /// <summary>Stores the key and value of one position in the cache's format.</summary>
+    internal void Store(int pass, int pos, ReadOnlySpan<float> k, ReadOnlySpan<float> v)
+    {
+        Check(pass, pos);
+        Write(keyBase + RowOffset(pass, pos), k[..KvDim]);
+        Write(valueBase + RowOffset(pass, pos), v[..KvDim]);
+    }
+
+    /// <summary>Start of the key rows ([pass][position], <see cref="RowBytes"/> each).</summary>
+    internal byte* KeyData => keyBase;
+
+    internal byte* ValueData => valueBase;
+
+    /// <summary>Bytes of one position's keys (or values) in the cache's format.</summary>
+    internal int RowBytes => rowBytes;
+
+    /// <summary>Elements [offset, offset + dst.Length) of a key row as floats (offset and length whole blocks for Q8_0).</summary>
+    internal void ReadKey(int pass, int pos, int offset, Span<float> dst) => Read(keyBase + RowOffset(pass, pos), Type, offset, dst);
+
+    internal void ReadValue(int pass, int pos, int offset, Span<float> dst) => Read(valueBase + RowOffset(pass, pos), Type, offset, dst);
+
+    private void Write(byte* row, ReadOnlySpan<float> src)
+    {
+        switch (Type)
+        {
+            case KvCacheType.F32:
+                src.CopyTo(new Span<float>(row, KvDim));
+                break;
+            case KvCacheType.F16:
+                var h = new Span<ushort>(row, KvDim);
+                for (int i = 0; i < src.Length; i++)
+                {
+                    h[i] = Fp16.FromSingle(src[i]);
+                }
+
+                break;
+            default:
+                Q8_0.Quantize(src, new Span<byte>(row, rowBytes));
+                break;
+        }
+    }
+
+    /// <summary>Elements [offset, offset + dst.Length) of a cache row of <paramref name="type"/> as floats; returns dst.</summary>
+    internal static Span<float> Read(byte* row, KvCacheType type, int offset, Span<float> dst)
+    {
+        switch (type)
+        {
+            case KvCacheType.F32:
+                new ReadOnlySpan<float>((float*)row + offset, dst.Length).CopyTo(dst);
+                break;
+            case KvCacheType.F16:
+                ushort* h = (ushort*)row + offset;
+                for (int i = 0; i < dst.Length; i++)
+                {
+                    dst[i] = Fp16.Table[h[i]];
+                }
+
+                break;
+            default:
+                DequantQ8(row + (offset / Q8_0.BlockSize * Q8_0.BlockBytes), dst);
+                break;
+        }
+
+        return dst;
+    }
+
+    /// <summary>d · q for whole Q8_0 blocks (exact: an int8 times an f16 scale fits a float's significand).</summary>
+    private static void DequantQ8(byte* blocks, Span<float> dst)
+    {
+        int nb = dst.Length / Q8_0.BlockSize;
+        fixed (float* pd = dst)
+        {
+            for (int b = 0; b < nb; b++)
+            {
+                byte* blk = blocks + (b * Q8_0.BlockBytes);
+                float d = Fp16.Table[*(ushort*)blk];
+                sbyte* q = (sbyte*)(blk + 2);
+                float* o = pd + (b * Q8_0.BlockSize);
+                if (Vector.IsHardwareAccelerated && Vector<sbyte>.Count <= Q8_0.BlockSize)
+                {
+                    var vd = new Vector<float>(d);
+                    int n = Vector<float>.Count;
+                    for (int j = 0; j < Q8_0.BlockSize; j += Vector<sbyte>.Count)
+                    {
+                        Vector.Widen(Vector.Load(q + j), out Vector<short> s0, out Vector<short> s1);
+                        Vector.Widen(s0, out Vector<int> i0, out Vector<int> i1);
+                        Vector.Widen(s1, out Vector<int> i2, out Vector<int> i3);
+                        (Vector.ConvertToSingle(i0) * vd).Store(o + j);
+                        (Vector.ConvertToSingle(i1) * vd).Store(o + j + n);
+                        (Vector.ConvertToSingle(i2) * vd).Store(o + j + (2 * n));
+                        (Vector.ConvertToSingle(i3) * vd).Store(o + j + (3 * n));
+                    }
+                }
+                else
+                {
+                    for (int j = 0; j < Q8_0.BlockSize; j++)
+                    {
+                        o[j] = q[j] * d;
+                    }
+                }
+            }
+        }
+    }
+
+    private void Check(int pass, int pos)
+    {
+        if ((uint)pass >= (uint)Passes || (uint)pos >= (uint)ContextLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pos), $"pass {pass} position {pos} is outside the cache");
+        }
+    }
+
+    private long RowOffset(int pass, int pos) => ((long)pass * ContextLength + pos) * rowBytes;
 
     private int Offset(int pass, int pos) => ((pass * ContextLength) + pos) * KvDim;
 }

@@ -4,60 +4,84 @@ using EdgeLlm.Kernels.Threading;
 namespace EdgeLlm.Kernels.Model;
 
 /// <summary>
-/// The llama forward pass for one token at a time, read top to bottom:
+/// The llama forward pass, read top to bottom:
 /// embedding → per block [RMSNorm → Q,K,V → RoPE → grouped-query attention over the KV cache → output
 /// projection → residual → RMSNorm → SwiGLU FFN → residual] → final RMSNorm → logits.
-/// Matrix products run on fixed-point kernels (activations quantized once per input vector to Q8_0)
-/// for Q8_0/Q4_0 weights and on float kernels for F32/F16 weights. Not thread-safe: one sequence at a time.
+/// One code path runs a batch of consecutive tokens: decoding is a batch of one (<see cref="Forward"/>), prefill a
+/// batch of up to <see cref="MaxBatch"/> (<see cref="Prefill"/>), where every weight matrix is multiplied with all the
+/// batch's activations at once (int8 matrix × matrix tiles that read each weight block once per batch). Every output
+/// of the batched kernels is bit-identical to the single-token kernels', so a prompt prefilled in a batch leaves the
+/// same cache and logits as one fed token by token. Matrix products run on fixed-point kernels (activations quantized
+/// once per input vector to Q8_0) for Q8_0/Q4_0 weights and on float kernels for F32/F16 weights; Q/K/V and
+/// gate/up each go to the worker pool as one dispatch. Nothing is allocated per token. Not thread-safe: one
+/// sequence at a time.
 /// </summary>
-public sealed class Transformer
+public sealed unsafe class Transformer
 {
+    /// <summary>Tokens per prefill batch (activation buffers are sized for it: ~1.6 MB for MobileLLM-125M).</summary>
+    public const int MaxBatch = 64;
+
     private readonly ModelConfig c;
     private readonly ModelWeights w;
     private readonly WorkerPool pool;
 
-    // Activation buffers, allocated once: no allocation on the per-token path.
+    // Activation buffers for MaxBatch tokens (row t of each at t * width), pinned, allocated once.
     private readonly float[] x;      // residual stream
     private readonly float[] xb;     // normed input of a matmul
-    private readonly float[] q;      // query of all heads
-    private readonly float[] k;      // key of the current position
-    private readonly float[] v;      // value of the current position
+    private readonly float[] q;      // queries of all heads
+    private readonly float[] k;      // keys of the batch's positions
+    private readonly float[] v;      // values of the batch's positions
     private readonly float[] att;    // attention output of all heads
     private readonly float[] proj;   // output of Wo / Down before the residual add
     private readonly float[] hb;     // FFN gate, then silu(gate) * up
     private readonly float[] hb2;    // FFN up
-    private readonly float[] scores; // attention scores of one head over positions
     private readonly float[] logits;
-    private readonly float[] ropeCos;
+    private readonly float[] ropeCos; // [MaxBatch][RopeDims / 2]
     private readonly float[] ropeSin;
+    private readonly float[] scratch; // per thread: attention scores over the context, then 2 head-sized rows
+    private readonly int scratchStride;
     private readonly Q8Activations xq;
+    private readonly int[] scratchSlots = GC.AllocateArray<int>(1, pinned: true); // bit i set while thread slot i is in use
+    private readonly int[] oneToken = GC.AllocateArray<int>(1, pinned: true);
 
     public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool, int contextLength)
+        : this(config, weights, pool, contextLength, KvCacheType.F32)
+    {
+    }
+
+    public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool, int contextLength, KvCacheType kvCacheType)
     {
         if (contextLength < 1 || contextLength > config.ContextLength)
         {
             throw new ArgumentOutOfRangeException(nameof(contextLength), $"context length must be in [1, {config.ContextLength}], got {contextLength}");
         }
 
+        if (kvCacheType == KvCacheType.Q8_0 && config.HeadDim % Q8_0.BlockSize != 0)
+        {
+            throw new ArgumentException($"a Q8_0 KV cache needs a head size that is a multiple of {Q8_0.BlockSize}; this model's is {config.HeadDim}", nameof(kvCacheType));
+        }
+
         c = config;
         w = weights;
         this.pool = pool;
         ContextLength = contextLength;
-        Cache = new KvCache(c.EffectiveLayers, contextLength, c.KvDim);
-        x = Pinned(c.Dim);
-        xb = Pinned(c.Dim);
-        q = Pinned(c.Dim);
-        k = Pinned(c.KvDim);
-        v = Pinned(c.KvDim);
-        att = Pinned(c.Dim);
-        proj = Pinned(c.Dim);
-        hb = Pinned(c.HiddenDim);
-        hb2 = Pinned(c.HiddenDim);
-        scores = Pinned(contextLength);
+        Cache = new KvCache(c.EffectiveLayers, contextLength, c.KvDim, kvCacheType);
+        const int B = MaxBatch;
+        x = Pinned(B * c.Dim);
+        xb = Pinned(B * c.Dim);
+        q = Pinned(B * c.Dim);
+        k = Pinned(B * c.Dim); // rows at the same stride as q (one output stride per fused dispatch)
+        v = Pinned(B * c.Dim);
+        att = Pinned(B * c.Dim);
+        proj = Pinned(B * c.Dim);
+        hb = Pinned(B * c.HiddenDim);
+        hb2 = Pinned(B * c.HiddenDim);
         logits = Pinned(c.VocabSize);
-        ropeCos = Pinned(c.RopeDims / 2);
-        ropeSin = Pinned(c.RopeDims / 2);
-        xq = new Q8Activations(RoundUp(Math.Max(c.Dim, c.HiddenDim), Q8_0.BlockSize));
+        ropeCos = Pinned(B * (c.RopeDims / 2));
+        ropeSin = Pinned(B * (c.RopeDims / 2));
+        scratchStride = RoundUp(contextLength, 16) + (2 * RoundUp(c.HeadDim, 16));
+        scratch = Pinned(Math.Min(pool.Threads, 32) * scratchStride);
+        xq = new Q8Activations(RoundUp(Math.Max(c.Dim, c.HiddenDim), Q8_0.BlockSize), B);
     }
 
     public ModelConfig Config => c;
@@ -72,28 +96,39 @@ public sealed class Transformer
     /// </summary>
     public ReadOnlySpan<float> Forward(int token, int pos, bool computeLogits = true)
     {
-        if ((uint)token >= (uint)c.VocabSize)
+        oneToken[0] = token;
+        return Prefill(oneToken, pos, computeLogits);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> at positions <paramref name="pos"/>.. in batches of up to <see cref="MaxBatch"/>
+    /// (positions before <paramref name="pos"/> must be in the cache) and returns the logits of the last one, or an
+    /// empty span when <paramref name="computeLogits"/> is false. Same cache and logits as a <see cref="Forward"/> per token.
+    /// </summary>
+    public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens, int pos, bool computeLogits = true)
+    {
+        if (tokens.IsEmpty)
         {
-            throw new ArgumentOutOfRangeException(nameof(token), $"token {token} is outside the vocabulary of {c.VocabSize}");
+            throw new ArgumentException("no tokens to run", nameof(tokens));
         }
 
-        if ((uint)pos >= (uint)ContextLength)
+        if (pos < 0 || (long)pos + tokens.Length > ContextLength)
         {
-            throw new ArgumentOutOfRangeException(nameof(pos), $"position {pos} is outside the context of {ContextLength}");
+            throw new ArgumentOutOfRangeException(nameof(pos), $"positions {pos}..{pos + tokens.Length - 1} are outside the context of {ContextLength}");
         }
 
-        w.EmbeddingRow(token, x);
-        RopeTable(pos);
-
-        int pass = 0;
-        foreach (var block in w.Blocks)
+        foreach (int token in tokens)
         {
-            // Layer sharing (MobileLLM-LS): the same stored block runs again, with its own cache slots.
-            for (int r = 0; r < c.LayerRepeats; r++, pass++)
+            if ((uint)token >= (uint)c.VocabSize)
             {
-                Attention(block, pass, pos);
-                FeedForward(block);
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"token {token} is outside the vocabulary of {c.VocabSize}");
             }
+        }
+
+        for (int start = 0; start < tokens.Length; start += MaxBatch)
+        {
+            int n = Math.Min(MaxBatch, tokens.Length - start);
+            RunBatch(tokens.Slice(start, n), pos + start);
         }
 
         if (!computeLogits)
@@ -101,133 +136,227 @@ public sealed class Transformer
             return [];
         }
 
-        RmsNorm(xb, x, w.OutputNorm, c.RmsEps);
-        QuantizeFor(xb, w.Output);
-        MatVec.Multiply(w.Output, xb, xq, logits, pool);
+        int last = (tokens.Length - 1) % MaxBatch;
+        Ops.RmsNorm(xb.AsSpan(0, c.Dim), x.AsSpan(last * c.Dim, c.Dim), w.OutputNorm, c.RmsEps);
+        fixed (float* pxb = xb, pl = logits)
+        {
+            QuantizeRows(xb, c.Dim, 1, w.Output);
+            MatVec.MultiplyFused(pool, pxb, c.Dim, xq, 1, c.VocabSize, w.Output, pl);
+        }
+
         return logits;
     }
 
-    private void Attention(BlockWeights b, int pass, int pos)
+    private void RunBatch(ReadOnlySpan<int> tokens, int pos)
     {
-        RmsNorm(xb, x, b.AttnNorm, c.RmsEps);
-        QuantizeFor(xb, b.Wq, b.Wk, b.Wv); // once for Q, K and V
-        MatVec.Multiply(b.Wq, xb, xq, q, pool);
-        MatVec.Multiply(b.Wk, xb, xq, k, pool);
-        MatVec.Multiply(b.Wv, xb, xq, v, pool);
-
-        for (int h = 0; h < c.Heads; h++)
+        int n = tokens.Length;
+        for (int t = 0; t < n; t++)
         {
-            Rope(q.AsSpan(h * c.HeadDim, c.HeadDim));
+            w.EmbeddingRow(tokens[t], x.AsSpan(t * c.Dim, c.Dim));
+            RopeTable(pos + t, t);
         }
 
-        for (int h = 0; h < c.KvHeads; h++)
+        int pass = 0;
+        foreach (var block in w.Blocks)
         {
-            Rope(k.AsSpan(h * c.HeadDim, c.HeadDim));
-        }
-
-        k.CopyTo(Cache.Key(pass, pos));
-        v.CopyTo(Cache.Value(pass, pos));
-
-        int group = c.Heads / c.KvHeads; // grouped-query attention: heads share a KV head
-        float scale = 1f / MathF.Sqrt(c.HeadDim);
-        var sc = scores.AsSpan(0, pos + 1);
-        for (int h = 0; h < c.Heads; h++)
-        {
-            var qh = q.AsSpan(h * c.HeadDim, c.HeadDim);
-            int kvOff = h / group * c.HeadDim;
-            for (int t = 0; t <= pos; t++)
+            // Layer sharing (MobileLLM-LS): the same stored block runs again, with its own cache slots.
+            for (int r = 0; r < c.LayerRepeats; r++, pass++)
             {
-                sc[t] = Ops.Dot(qh, Cache.Key(pass, t).Slice(kvOff, c.HeadDim)) * scale;
-            }
-
-            Ops.Softmax(sc);
-
-            var oh = att.AsSpan(h * c.HeadDim, c.HeadDim);
-            oh.Clear();
-            for (int t = 0; t <= pos; t++)
-            {
-                Ops.AddScaled(oh, Cache.Value(pass, t).Slice(kvOff, c.HeadDim), sc[t]);
+                Attention(block, pass, pos, n);
+                FeedForward(block, n);
             }
         }
-
-        QuantizeFor(att, b.Wo);
-        MatVec.Multiply(b.Wo, att, xq, proj, pool);
-        Ops.Add(x, proj);
     }
 
-    private void FeedForward(BlockWeights b)
+    private void Attention(BlockWeights b, int pass, int pos, int n)
     {
-        RmsNorm(xb, x, b.FfnNorm, c.RmsEps);
-        QuantizeFor(xb, b.Gate, b.Up); // once for gate and up
-        MatVec.Multiply(b.Gate, xb, xq, hb, pool);
-        MatVec.Multiply(b.Up, xb, xq, hb2, pool);
-        Ops.SwiGlu(hb, hb2);
-        QuantizeFor(hb, b.Down);
-        MatVec.Multiply(b.Down, hb, xq, proj, pool);
-        Ops.Add(x, proj);
+        int dim = c.Dim, kvDim = c.KvDim;
+        for (int t = 0; t < n; t++)
+        {
+            Ops.RmsNorm(xb.AsSpan(t * dim, dim), x.AsSpan(t * dim, dim), b.AttnNorm, c.RmsEps);
+        }
+
+        fixed (float* pxb = xb, pq = q, pk = k, pv = v, patt = att, pproj = proj, ps = scratch, pcos = ropeCos, psin = ropeSin)
+        fixed (int* pslots = scratchSlots)
+        {
+            QuantizeRows(xb, dim, n, b.Wq, b.Wk, b.Wv); // once for Q, K and V
+            MatVec.MultiplyFused(pool, pxb, dim, xq, n, dim, b.Wq, pq, b.Wk, pk, b.Wv, pv);
+            int half = c.RopeDims / 2;
+            for (int t = 0; t < n; t++)
+            {
+                float* kt = pk + ((long)t * dim);
+                float* vt = pv + ((long)t * dim);
+                for (int h = 0; h < c.Heads; h++)
+                {
+                    Rope(pq + ((long)t * dim) + (h * c.HeadDim), pcos + (t * half), psin + (t * half), half);
+                }
+
+                for (int h = 0; h < c.KvHeads; h++)
+                {
+                    Rope(kt + (h * c.HeadDim), pcos + (t * half), psin + (t * half), half);
+                }
+
+                Cache.Store(pass, pos + t, new ReadOnlySpan<float>(kt, kvDim), new ReadOnlySpan<float>(vt, kvDim));
+            }
+
+            var args = new AttnArgs
+            {
+                Keys = Cache.KeyData,
+                Values = Cache.ValueData,
+                RowBytes = Cache.RowBytes,
+                PassRows = (long)pass * Cache.ContextLength,
+                Type = Cache.Type,
+                Q = pq,
+                Out = patt,
+                Scratch = ps,
+                ScratchStride = scratchStride,
+                Slots = pslots,
+                Pos0 = pos,
+                Heads = c.Heads,
+                HeadDim = c.HeadDim,
+                Group = c.Heads / c.KvHeads,
+                Dim = dim,
+                Scale = 1f / MathF.Sqrt(c.HeadDim),
+            };
+            int items = n * c.Heads;
+            long work = (long)items * (pos + n) * c.HeadDim;
+            int chunk = pool.Threads == 1 || work < 32_768 ? items : Math.Max(1, items / (pool.Threads * 4));
+            pool.Run(items, chunk, &AttentionBody, &args);
+
+            QuantizeRows(att, dim, n, b.Wo);
+            MatVec.MultiplyFused(pool, patt, dim, xq, n, dim, b.Wo, pproj);
+        }
+
+        Ops.Add(x.AsSpan(0, n * dim), proj.AsSpan(0, n * dim));
+    }
+
+    private void FeedForward(BlockWeights b, int n)
+    {
+        int dim = c.Dim, hidden = c.HiddenDim;
+        for (int t = 0; t < n; t++)
+        {
+            Ops.RmsNorm(xb.AsSpan(t * dim, dim), x.AsSpan(t * dim, dim), b.FfnNorm, c.RmsEps);
+        }
+
+        fixed (float* pxb = xb, ph = hb, ph2 = hb2, pproj = proj)
+        {
+            QuantizeRows(xb, dim, n, b.Gate, b.Up); // once for gate and up
+            MatVec.MultiplyFused(pool, pxb, dim, xq, n, hidden, b.Gate, ph, b.Up, ph2);
+            Ops.SwiGlu(hb.AsSpan(0, n * hidden), hb2.AsSpan(0, n * hidden));
+            QuantizeRows(hb, hidden, n, b.Down);
+            MatVec.MultiplyFused(pool, ph, hidden, xq, n, dim, b.Down, pproj);
+        }
+
+        Ops.Add(x.AsSpan(0, n * dim), proj.AsSpan(0, n * dim));
+    }
+
+    /// <summary>One attention head of one token per item: scores over the cache, softmax, weighted sum of values.</summary>
+    private static void AttentionBody(void* context, int i0, int i1)
+    {
+        var a = (AttnArgs*)context;
+        int slot = ClaimSlot(a->Slots);
+        try
+        {
+            int hd = a->HeadDim;
+            float* sc = a->Scratch + ((long)slot * a->ScratchStride);
+            float* tmp = sc + (a->ScratchStride - (2 * RoundUp(hd, 16)));
+            bool f32 = a->Type == KvCacheType.F32;
+            long rb = a->RowBytes;
+            byte* keys = a->Keys + (a->PassRows * rb), values = a->Values + (a->PassRows * rb);
+            for (int i = i0; i < i1; i++)
+            {
+                int t = i / a->Heads, h = i % a->Heads;
+                int last = a->Pos0 + t;
+                int kvOff = h / a->Group * hd;
+                var qh = new ReadOnlySpan<float>(a->Q + ((long)t * a->Dim) + (h * hd), hd);
+                var row = new Span<float>(tmp, hd);
+                for (int p = 0; p <= last; p++)
+                {
+                    ReadOnlySpan<float> kr = f32 ? new ReadOnlySpan<float>((float*)(keys + (p * rb)) + kvOff, hd) : KvCache.Read(keys + (p * rb), a->Type, kvOff, row);
+                    sc[p] = Ops.Dot(qh, kr) * a->Scale;
+                }
+
+                var scores = new Span<float>(sc, last + 1);
+                Ops.Softmax(scores);
+                var oh = new Span<float>(a->Out + ((long)t * a->Dim) + (h * hd), hd);
+                oh.Clear();
+                for (int p = 0; p <= last; p++)
+                {
+                    ReadOnlySpan<float> vr = f32 ? new ReadOnlySpan<float>((float*)(values + (p * rb)) + kvOff, hd) : KvCache.Read(values + (p * rb), a->Type, kvOff, row);
+                    Ops.AddScaled(oh, vr, scores[p]);
+                }
+            }
+        }
+        finally
+        {
+            ReleaseSlot(a->Slots, slot);
+        }
+    }
+
+    private static int ClaimSlot(int* slots)
+    {
+        while (true)
+        {
+            int s = Volatile.Read(ref *slots);
+            int free = System.Numerics.BitOperations.TrailingZeroCount(~s);
+            if (free < 32 && Interlocked.CompareExchange(ref *slots, s | (1 << free), s) == s)
+            {
+                return free;
+            }
+        }
+    }
+
+    private static void ReleaseSlot(int* slots, int slot)
+    {
+        int s;
+        do
+        {
+            s = Volatile.Read(ref *slots);
+        }
+        while (Interlocked.CompareExchange(ref *slots, s & ~(1 << slot), s) != s);
     }
 
     /// <summary>
-    /// cos/sin of every rotated pair for this position, shared by all heads. The angle is built the way ggml
-    /// builds it (theta *= base^(-2/n) per pair, in float) so our rotation tracks llama.cpp's.
+    /// cos/sin of every rotated pair for position <paramref name="pos"/> into batch row <paramref name="t"/>, shared by
+    /// all heads. The angle is built the way ggml builds it (theta *= base^(-2/n) per pair, in float) so our rotation
+    /// tracks llama.cpp's.
     /// </summary>
-    private void RopeTable(int pos)
+    private void RopeTable(int pos, int t)
     {
+        int half = c.RopeDims / 2;
         float thetaScale = MathF.Pow(c.RopeTheta, -2f / c.RopeDims);
         float theta = pos;
-        for (int i = 0; i < ropeCos.Length; i++)
+        for (int i = 0; i < half; i++)
         {
-            ropeCos[i] = MathF.Cos(theta);
-            ropeSin[i] = MathF.Sin(theta);
+            ropeCos[(t * half) + i] = MathF.Cos(theta);
+            ropeSin[(t * half) + i] = MathF.Sin(theta);
             theta *= thetaScale;
         }
     }
 
     /// <summary>llama.cpp's "normal" RoPE: rotates adjacent pairs (x[2i], x[2i+1]) of the first RopeDims elements.</summary>
-    private void Rope(Span<float> head)
+    private static void Rope(float* head, float* cos, float* sin, int half)
     {
-        for (int i = 0; i < ropeCos.Length; i++)
+        for (int i = 0; i < half; i++)
         {
             float x0 = head[2 * i], x1 = head[(2 * i) + 1];
-            head[2 * i] = (x0 * ropeCos[i]) - (x1 * ropeSin[i]);
-            head[(2 * i) + 1] = (x0 * ropeSin[i]) + (x1 * ropeCos[i]);
-        }
-    }
-
-    /// <summary>RMSNorm with the sum of squares in double, as ggml does.</summary>
-    private static void RmsNorm(Span<float> dst, ReadOnlySpan<float> src, ReadOnlySpan<float> weight, float eps)
-    {
-        double sum = 0;
-        foreach (float f in src)
-        {
-            sum += f * f;
-        }
-
-        float mean = (float)(sum / src.Length);
-        float scale = 1f / MathF.Sqrt(mean + eps);
-        for (int i = 0; i < src.Length; i++)
-        {
-            dst[i] = src[i] * scale * weight[i];
+            head[2 * i] = (x0 * cos[i]) - (x1 * sin[i]);
+            head[(2 * i) + 1] = (x0 * sin[i]) + (x1 * cos[i]);
         }
     }
 
     /// <summary>
-    /// Quantizes the input vector once when any of the matrices that read it is quantized
-    /// (F32/F16 matrices read the floats; a 172-wide FFN input cannot even be cut into Q8_0 blocks).
+    /// Quantizes rows 0..n-1 (of <paramref name="width"/> values each) once when any of the matrices that read them is
+    /// quantized (F32/F16 matrices read the floats; a 172-wide FFN input cannot even be cut into Q8_0 blocks).
     /// </summary>
-    private void QuantizeFor(ReadOnlySpan<float> input, in WeightMatrix a)
+    private void QuantizeRows(float[] src, int width, int n, in WeightMatrix a, in WeightMatrix b = default, in WeightMatrix m3 = default)
     {
-        if (IsQuantized(a))
+        if (IsQuantized(a) || IsQuantized(b) || IsQuantized(m3))
         {
-            xq.Quantize(input);
-        }
-    }
-
-    private void QuantizeFor(ReadOnlySpan<float> input, in WeightMatrix a, in WeightMatrix b, in WeightMatrix c = default)
-    {
-        if (IsQuantized(a) || IsQuantized(b) || IsQuantized(c))
-        {
-            xq.Quantize(input);
+            for (int t = 0; t < n; t++)
+            {
+                xq.QuantizeRow(t, src.AsSpan(t * width, width));
+            }
         }
     }
 
@@ -236,4 +365,24 @@ public sealed class Transformer
     private static int RoundUp(int n, int multiple) => (n + multiple - 1) / multiple * multiple;
 
     private static float[] Pinned(int n) => GC.AllocateArray<float>(n, pinned: true);
+
+    private struct AttnArgs
+    {
+        public byte* Keys;
+        public byte* Values;
+        public long RowBytes;
+        public long PassRows;
+        public KvCacheType Type;
+        public float* Q;
+        public float* Out;
+        public float* Scratch;
+        public int ScratchStride;
+        public int* Slots;
+        public int Pos0;
+        public int Heads;
+        public int HeadDim;
+        public int Group;
+        public int Dim;
+        public float Scale;
+    }
 }

@@ -26,6 +26,170 @@ public static unsafe class MatVec
         }
     }
 
+    /// <summary>
+    /// Up to three matrices that read the same input, in one pool dispatch (Q, K and V; gate and up): their rows are
+    /// numbered one after the other and every chunk is cut at the matrix boundaries, so each output row is computed
+    /// by exactly the same kernel call sequence as <see cref="Multiply(in WeightMatrix, ReadOnlySpan{float}, Q8Activations?, Span{float}, WorkerPool)"/>.
+    /// With <paramref name="tokens"/> &gt; 1 it is a matrix × matrix product over a batch of inputs (prefill): token t
+    /// reads row t of <paramref name="xq"/> (or <paramref name="x"/> + t·<paramref name="xStride"/>) and writes
+    /// y + t·<paramref name="yStride"/>; every output is bit-identical to the single-token product.
+    /// Pointers must stay valid (pinned) for the call; unused matrices are default. Allocates nothing.
+    /// </summary>
+    internal static void MultiplyFused(
+        WorkerPool pool,
+        float* x,
+        int xStride,
+        Q8Activations? xq,
+        int tokens,
+        int yStride,
+        in WeightMatrix m0,
+        float* y0,
+        in WeightMatrix m1 = default,
+        float* y1 = null,
+        in WeightMatrix m2 = default,
+        float* y2 = null)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        FusedArgs f = default;
+        f.Parts = 0;
+        Add(ref f, m0, x, xStride, xq, tokens, y0, yStride, pool.Path);
+        if (m1.Data != null)
+        {
+            Add(ref f, m1, x, xStride, xq, tokens, y1, yStride, pool.Path);
+        }
+
+        if (m2.Data != null)
+        {
+            Add(ref f, m2, x, xStride, xq, tokens, y2, yStride, pool.Path);
+        }
+
+        int rows = f.End2 > 0 ? f.End2 : f.End1 > 0 ? f.End1 : f.End0;
+        int chunk = tokens > 1 ? ChunkRowsBatch(rows, pool.Threads) : ChunkRows(rows, pool.Threads);
+        pool.Run(rows, chunk, &FusedBody, &f);
+    }
+
+    private static void Add(ref FusedArgs f, in WeightMatrix m, float* x, int xStride, Q8Activations? xq, int tokens, float* y, int yStride, KernelPath path)
+    {
+        if (y == null)
+        {
+            throw new ArgumentNullException(nameof(y));
+        }
+
+        if (!KernelSelector.IsSupported(path))
+        {
+            throw new NotSupportedException(KernelSelector.WhyNotSupported(path));
+        }
+
+        bool quantized = m.Type is GgmlType.Q8_0 or GgmlType.Q4_0;
+        if (quantized && (xq is null || xq.Length != m.Cols || xq.Rows < tokens))
+        {
+            throw new ArgumentException($"the quantized activations do not hold {tokens} inputs of {m.Cols} values", nameof(xq));
+        }
+
+        if (!quantized && (x == null || xStride < m.Cols))
+        {
+            throw new ArgumentException($"float input of {m.Cols} values per token needed", nameof(x));
+        }
+
+        if (yStride < m.Rows && tokens > 1)
+        {
+            throw new ArgumentException($"output stride {yStride} is shorter than {m.Rows} rows", nameof(yStride));
+        }
+
+        MatVecArgs a = Args(m, x, quantized ? xq : null, y, path);
+        a.Tokens = tokens;
+        a.XStride = quantized ? xq!.Capacity : xStride;
+        a.XBlockStride = quantized ? xq!.Capacity / 32 : 0;
+        a.YStride = yStride;
+        switch (f.Parts++)
+        {
+            case 0: f.A0 = a; f.End0 = m.Rows; break;
+            case 1: f.A1 = a; f.End1 = f.End0 + m.Rows; break;
+            default: f.A2 = a; f.End2 = f.End1 + m.Rows; break;
+        }
+    }
+
+    private static void FusedBody(void* context, int r0, int r1)
+    {
+        var f = (FusedArgs*)context;
+        Part(f->A0, 0, f->End0, r0, r1);
+        if (f->Parts > 1)
+        {
+            Part(f->A1, f->End0, f->End1, r0, r1);
+        }
+
+        if (f->Parts > 2)
+        {
+            Part(f->A2, f->End1, f->End2, r0, r1);
+        }
+    }
+
+    private static void Part(in MatVecArgs a, int start, int end, int r0, int r1)
+    {
+        int lo = Math.Max(start, r0), hi = Math.Min(end, r1);
+        if (lo < hi)
+        {
+            DispatchBatch(a, lo - start, hi - start);
+        }
+    }
+
+    /// <summary>Rows [r0, r1) for every token of the batch: the x86 matrix × matrix tiles, else token by token.</summary>
+    private static void DispatchBatch(in MatVecArgs a, int r0, int r1)
+    {
+        if (a.Tokens == 1)
+        {
+            Dispatch(a, r0, r1, default(NoSink));
+            return;
+        }
+
+        if (a.Type is GgmlType.Q8_0 or GgmlType.Q4_0 && a.Path is KernelPath.Avx2 or KernelPath.AvxVnni)
+        {
+            bool vnni = a.Path == KernelPath.AvxVnni;
+            switch (a.Type)
+            {
+                case GgmlType.Q8_0 when vnni: X86Gemm.Q8_0<VnniDot>(a, r0, r1); break;
+                case GgmlType.Q8_0: X86Gemm.Q8_0<Avx2Dot>(a, r0, r1); break;
+                case GgmlType.Q4_0 when vnni: X86Gemm.Q4_0<VnniDot>(a, r0, r1); break;
+                default: X86Gemm.Q4_0<Avx2Dot>(a, r0, r1); break;
+            }
+
+            return;
+        }
+
+        // Other paths: the matrix × vector kernel per token over rows small enough to stay in cache.
+        for (int rr = r0; rr < r1; rr += 16)
+        {
+            int re = Math.Min(r1, rr + 16);
+            for (int t = 0; t < a.Tokens; t++)
+            {
+                Dispatch(a.ForToken(t), rr, re, default(NoSink));
+            }
+        }
+    }
+
+    /// <summary>Batched rows per work item: 16-row multiples, about 8 items per thread (compute-bound, finer balance).</summary>
+    internal static int ChunkRowsBatch(int rows, int threads)
+    {
+        if (threads <= 1)
+        {
+            return rows;
+        }
+
+        int chunk = (rows + (threads * 8) - 1) / (threads * 8);
+        return Math.Max(16, (chunk + 15) & ~15);
+    }
+
+    private struct FusedArgs
+    {
+        public MatVecArgs A0;
+        public MatVecArgs A1;
+        public MatVecArgs A2;
+        public int End0;
+        public int End1;
+        public int End2;
+        public int Parts;
+    }
+
     /// <summary>Rows per work item: a multiple of 4 (the tile height), about 4 items per thread.</summary>
     internal static int ChunkRows(int rows, int threads)
     {
@@ -95,6 +259,10 @@ public static unsafe class MatVec
         Y = y,
         Type = w.Type,
         Path = path,
+        Tokens = 1,
+        XStride = w.Cols,
+        XBlockStride = w.Cols / 32,
+        YStride = w.Rows,
     };
 
     private static void Body(void* context, int r0, int r1) => Dispatch(*(MatVecArgs*)context, r0, r1, default(NoSink));

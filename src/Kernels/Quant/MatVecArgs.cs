@@ -18,6 +18,31 @@ internal unsafe struct MatVecArgs
     public float* Y;
     public GgmlType Type;
     public KernelPath Path;
+
+    /// <summary>Input vectors multiplied at once (1 = matrix × vector; more = prefill's matrix × matrix).</summary>
+    public int Tokens;
+
+    /// <summary>Elements between consecutive tokens' inputs in <see cref="X"/> and <see cref="Xq"/>.</summary>
+    public int XStride;
+
+    /// <summary>Blocks between consecutive tokens' entries in <see cref="Xd"/> and <see cref="Xs"/>.</summary>
+    public int XBlockStride;
+
+    /// <summary>Elements between consecutive tokens' outputs in <see cref="Y"/>.</summary>
+    public int YStride;
+
+    /// <summary>The arguments of token <paramref name="t"/> alone (a matrix × vector).</summary>
+    public readonly MatVecArgs ForToken(int t)
+    {
+        MatVecArgs a = this;
+        a.Tokens = 1;
+        a.X = X == null ? null : X + ((long)t * XStride);
+        a.Xq = Xq == null ? null : Xq + ((long)t * XStride);
+        a.Xd = Xd == null ? null : Xd + ((long)t * XBlockStride);
+        a.Xs = Xs == null ? null : Xs + ((long)t * XBlockStride);
+        a.Y = Y + ((long)t * YStride);
+        return a;
+    }
 }
 
 /// <summary>Receives each block's int32 dot product (tests record them; the production sink compiles away).</summary>

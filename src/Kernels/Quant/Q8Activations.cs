@@ -24,18 +24,29 @@ public sealed unsafe class Q8Activations
 
     /// <summary>Room for <paramref name="capacity"/> values (a multiple of 32).</summary>
     public Q8Activations(int capacity)
+        : this(capacity, 1)
+    {
+    }
+
+    /// <summary>
+    /// Room for <paramref name="rows"/> vectors of up to <paramref name="capacity"/> values each (prefill: one row per
+    /// prompt token), row i at <see cref="Qs"/> + i·<see cref="Capacity"/> and <see cref="Scales"/> + i·Capacity/32.
+    /// </summary>
+    internal Q8Activations(int capacity, int rows)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
         if (capacity % Q8_0.BlockSize != 0)
         {
             throw new ArgumentException($"capacity {capacity} is not a multiple of {Q8_0.BlockSize}", nameof(capacity));
         }
 
         Capacity = capacity;
-        int nb = capacity / Q8_0.BlockSize;
+        Rows = rows;
+        int nb = capacity / Q8_0.BlockSize * rows;
 
         // Pinned-heap arrays never move, so the aligned pointers stay valid for the life of this object.
-        qsStore = GC.AllocateArray<sbyte>(capacity + 64, pinned: true);
+        qsStore = GC.AllocateArray<sbyte>((capacity * rows) + 64, pinned: true);
         scaleStore = GC.AllocateArray<float>(nb, pinned: true);
         sumStore = GC.AllocateArray<int>(nb, pinned: true);
         byte* raw = (byte*)Unsafe.AsPointer(ref qsStore[0]);
@@ -44,8 +55,11 @@ public sealed unsafe class Q8Activations
         sums = (int*)Unsafe.AsPointer(ref sumStore[0]);
     }
 
-    /// <summary>Values this buffer can hold.</summary>
+    /// <summary>Values this buffer can hold (per row).</summary>
     public int Capacity { get; }
+
+    /// <summary>Vectors this buffer can hold (1 unless made for a batch).</summary>
+    internal int Rows { get; }
 
     /// <summary>Values quantized by the last <see cref="Quantize"/> call (0 before the first).</summary>
     public int Length { get; private set; }
@@ -83,8 +97,19 @@ public sealed unsafe class Q8Activations
         }
     }
 
+    /// <summary>Quantizes <paramref name="x"/> into row <paramref name="row"/> of a batch (every row of a batch has the same length).</summary>
+    internal void QuantizeRow(int row, ReadOnlySpan<float> x)
+    {
+        if ((uint)row >= (uint)Rows)
+        {
+            throw new ArgumentOutOfRangeException(nameof(row));
+        }
+
+        Quantize(x, Vector128.IsHardwareAccelerated, row);
+    }
+
     /// <summary>Quantizes with the SIMD loop or the scalar reference (both give the same bytes for finite input).</summary>
-    internal void Quantize(ReadOnlySpan<float> x, bool simd)
+    internal void Quantize(ReadOnlySpan<float> x, bool simd, int row = 0)
     {
         if (x.Length % Q8_0.BlockSize != 0 || x.Length > Capacity)
         {
@@ -92,17 +117,18 @@ public sealed unsafe class Q8Activations
         }
 
         int nb = x.Length / Q8_0.BlockSize;
+        int b0 = row * (Capacity / Q8_0.BlockSize);
         fixed (float* px = x)
         {
             for (int b = 0; b < nb; b++)
             {
                 if (simd)
                 {
-                    QuantizeBlockSimd(px + (b * 32), b);
+                    QuantizeBlockSimd(px + (b * 32), b0 + b);
                 }
                 else
                 {
-                    QuantizeBlockScalar(px + (b * 32), b);
+                    QuantizeBlockScalar(px + (b * 32), b0 + b);
                 }
             }
         }

@@ -179,11 +179,7 @@ internal static unsafe class X86Kernels
     private static Vector256<int> DotQ4<TDot>(byte* p, Vector256<sbyte> x)
         where TDot : struct, IX86Dot
     {
-        Vector128<byte> q = Sse2.LoadVector128(p + 2);
-        Vector128<byte> mask = Vector128.Create((byte)0x0F);
-        Vector128<byte> lo = Sse2.And(q, mask);
-        Vector128<byte> hi = Sse2.And(Sse2.ShiftRightLogical(q.AsUInt16(), 4).AsByte(), mask);
-        return TDot.Dot(Vector256.Create(lo, hi), x);
+        return TDot.Dot(X86Gemm.Nibbles(p), x);
     }
 
     /// <summary>[Σ s0, Σ s1, Σ s2, Σ s3] (integer adds: any order gives the same result).</summary>

@@ -1,34 +1,37 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using EdgeLlm.Kernels.Quant;
 
 namespace EdgeLlm.Kernels.Threading;
 
 /// <summary>
 /// Persistent compute threads: <see cref="Threads"/> − 1 workers plus the calling thread. A call to
-/// <see cref="Run"/> publishes a job by bumping a generation counter; workers spin briefly on it, then park on a
-/// monitor. Items are claimed in chunks with <see cref="Interlocked.Add(ref int, int)"/>, so a slow or preempted core
-/// simply claims fewer. The caller works too and returns when every worker has finished; an exception thrown on
-/// any thread is rethrown to the caller. Nothing is allocated per call. One <see cref="Run"/> at a time.
+/// <see cref="Run"/> publishes a job by writing a new generation into one 64-bit state word (generation in the high
+/// half, next unclaimed item in the low half); workers spin briefly on it, then park on a monitor. Every thread claims
+/// chunks with a compare-and-swap on that word, and the caller returns as soon as every item is <em>done</em> — it
+/// never waits for a worker that has not started. On a shared or oversubscribed machine a preempted worker therefore
+/// costs nothing: the caller simply runs the chunks itself (waiting for whole workers made two threads 3× slower than
+/// one under load). The job's fields live in a two-slot ring indexed by generation: a claim on generation G succeeds
+/// only while G is unfinished, so the slot a successful claimer read cannot have been reused (that needs G + 1 done).
+/// An exception thrown on any thread is rethrown to the caller. Nothing is allocated per call. One <see cref="Run"/>
+/// at a time.
 /// </summary>
 public sealed unsafe class WorkerPool : IDisposable
 {
     private readonly Thread[] workers;
     private readonly object gate = new();
     private readonly long spinTicks;
+    private readonly Job[] jobs = new Job[2]; // ring of the published job, indexed by generation & 1
 
-    // the published job (written by the caller before the generation bump, read by workers after seeing it)
-    private delegate*<void*, int, int, void> body;
-    private void* context;
-    private int count;
-    private int chunk;
-
-    private int next;          // next unclaimed item
-    private int pending;       // workers still busy with the current generation
-    private long generation;   // bumped once per job
-    private int sleepers;      // workers parked on the monitor
-    private int busy;          // 1 while a Run is in progress
+    // hot shared words, each on its own cache line
+    private Padded state;     // (generation << 32) | next unclaimed item
+    private Padded done;      // items finished in the current generation
+    private uint generation;  // the caller's copy of the current generation
+    private int sleepers;     // workers parked on the monitor
+    private int busy;         // 1 while a Run is in progress
     private volatile bool disposed;
+    private volatile bool failed;
     private Exception? failure;
 
     /// <summary>A pool of <paramref name="threads"/> threads (the caller counts as one) running kernels on <paramref name="path"/> (default: the best for this CPU).</summary>
@@ -43,7 +46,7 @@ public sealed unsafe class WorkerPool : IDisposable
 
         Threads = threads;
         Path = p;
-        spinTicks = Stopwatch.Frequency / 10_000; // ~100 µs of spinning before parking
+        spinTicks = Stopwatch.Frequency / 5_000; // ~200 µs of spinning before parking
         workers = new Thread[threads - 1];
         for (int i = 0; i < workers.Length; i++)
         {
@@ -95,14 +98,16 @@ public sealed unsafe class WorkerPool : IDisposable
 
         try
         {
-            body = work;
-            this.context = context;
-            count = items;
-            chunk = chunkSize;
+            uint g = ++generation;
+            ref Job job = ref jobs[g & 1];
+            job.Body = work;
+            job.Context = context;
+            job.Count = items;
+            job.Chunk = chunkSize;
             failure = null;
-            Volatile.Write(ref next, 0);
-            Volatile.Write(ref pending, workers.Length);
-            Interlocked.Increment(ref generation); // full fence: publishes the job
+            failed = false;
+            Volatile.Write(ref done.Value, 0);
+            Interlocked.Exchange(ref state.Value, (long)g << 32); // full fence: publishes the job
             if (Volatile.Read(ref sleepers) > 0)
             {
                 lock (gate)
@@ -111,8 +116,8 @@ public sealed unsafe class WorkerPool : IDisposable
                 }
             }
 
-            Drain();
-            WaitForWorkers();
+            Drain(g);
+            WaitUntilDone(items);
             Exception? error = failure;
             if (error is not null)
             {
@@ -122,8 +127,6 @@ public sealed unsafe class WorkerPool : IDisposable
         }
         finally
         {
-            body = null;
-            this.context = null;
             Volatile.Write(ref busy, 0);
         }
     }
@@ -148,68 +151,90 @@ public sealed unsafe class WorkerPool : IDisposable
         }
     }
 
-    /// <summary>Claims and runs chunks until none are left; records the first exception.</summary>
-    private void Drain()
+    /// <summary>
+    /// Claims and runs chunks of generation <paramref name="g"/> until none are left. The job is read from its slot
+    /// before each claim; a successful claim proves the slot still held generation g's job when it was read.
+    /// After a failure the remaining chunks are claimed and counted without running.
+    /// </summary>
+    private void Drain(uint g)
     {
-        try
+        ref Job job = ref jobs[g & 1];
+        while (true)
         {
-            int n = count;
-            int c = chunk;
-            while (true)
+            long s = Volatile.Read(ref state.Value);
+            if ((uint)(s >> 32) != g)
             {
-                int start = Interlocked.Add(ref next, c) - c;
-                if (start >= n)
-                {
-                    break;
-                }
-
-                body(context, start, Math.Min(n, start + c));
+                return; // a newer job: ours is long finished
             }
-        }
-        catch (Exception e)
-        {
-            Interlocked.CompareExchange(ref failure, e, null);
-            Volatile.Write(ref next, int.MaxValue / 2); // stop others claiming more
+
+            int start = (int)s;
+            int n = job.Count, c = job.Chunk;
+            var body = job.Body;
+            void* context = job.Context;
+            if (start >= n)
+            {
+                return;
+            }
+
+            int end = Math.Min(n, start + c);
+            if (Interlocked.CompareExchange(ref state.Value, ((long)g << 32) | (uint)end, s) != s)
+            {
+                continue;
+            }
+
+            if (!failed)
+            {
+                try
+                {
+                    body(context, start, end);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, e, null);
+                    failed = true;
+                }
+            }
+
+            Interlocked.Add(ref done.Value, end - start);
         }
     }
 
-    private void WaitForWorkers()
+    private void WaitUntilDone(int items)
     {
         int spins = 0;
-        while (Volatile.Read(ref pending) != 0)
+        while (Volatile.Read(ref done.Value) != items)
         {
             Thread.SpinWait(1);
             if ((++spins & 1023) == 0)
             {
-                Thread.Yield(); // a worker may be preempted on a busy machine
+                Thread.Yield(); // a worker holding a claimed chunk may be preempted on a busy machine
             }
         }
     }
 
     private void WorkerLoop()
     {
-        long seen = 0;
+        uint seen = 0;
         while (true)
         {
-            long g = WaitForGeneration(seen);
+            uint g = WaitForGeneration(seen);
             if (disposed)
             {
                 return;
             }
 
             seen = g;
-            Drain();
-            Interlocked.Decrement(ref pending);
+            Drain(g);
         }
     }
 
-    /// <summary>Spins up to ~100 µs for a generation newer than <paramref name="seen"/>, then parks.</summary>
-    private long WaitForGeneration(long seen)
+    /// <summary>Spins up to ~200 µs for a generation newer than <paramref name="seen"/>, then parks.</summary>
+    private uint WaitForGeneration(uint seen)
     {
         long deadline = Stopwatch.GetTimestamp() + spinTicks;
         int spins = 0;
-        long g;
-        while ((g = Volatile.Read(ref generation)) == seen && !disposed)
+        uint g;
+        while ((g = (uint)(Volatile.Read(ref state.Value) >> 32)) == seen && !disposed)
         {
             Thread.SpinWait(1);
             if ((++spins & 63) == 0 && Stopwatch.GetTimestamp() > deadline)
@@ -217,7 +242,7 @@ public sealed unsafe class WorkerPool : IDisposable
                 lock (gate)
                 {
                     Interlocked.Increment(ref sleepers); // full fence, then re-check under the lock
-                    while (Volatile.Read(ref generation) == seen && !disposed)
+                    while ((uint)(Volatile.Read(ref state.Value) >> 32) == seen && !disposed)
                     {
                         Monitor.Wait(gate);
                     }
@@ -228,5 +253,21 @@ public sealed unsafe class WorkerPool : IDisposable
         }
 
         return g;
+    }
+
+    private struct Job
+    {
+        public delegate*<void*, int, int, void> Body;
+        public void* Context;
+        public int Count;
+        public int Chunk;
+    }
+
+    /// <summary>A long alone on a 128-byte span (no false sharing with its neighbours).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private struct Padded
+    {
+        [FieldOffset(64)]
+        public long Value;
     }
 }

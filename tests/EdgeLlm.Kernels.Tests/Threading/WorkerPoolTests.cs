@@ -48,6 +48,28 @@ public unsafe class WorkerPoolTests
         Assert.That(hits, Is.All.EqualTo(20_002));
     }
 
+    /// <summary>
+    /// Back-to-back jobs with different bodies, contexts, sizes and chunks: a worker that wakes late must never run
+    /// a chunk of a finished job with the next job's fields (claims are checked against the job's generation).
+    /// </summary>
+    [Test]
+    public void BackToBackDifferentJobsNeverMix()
+    {
+        using var pool = new WorkerPool(3, KernelPath.Scalar);
+        int[] a = new int[97], b = new int[300];
+        fixed (int* pa = a, pb = b)
+        {
+            for (int round = 0; round < 20_000; round++)
+            {
+                pool.Run(a.Length, 1 + (round % 5), &Count, pa);
+                pool.Run(b.Length, 7 + (round % 11), &CountTwice, pb);
+            }
+        }
+
+        Assert.That(a, Is.All.EqualTo(20_000));
+        Assert.That(b, Is.All.EqualTo(40_000));
+    }
+
     [Test]
     public void WorkIsSharedAcrossThreads()
     {
@@ -151,6 +173,15 @@ public unsafe class WorkerPoolTests
         for (int i = start; i < end; i++)
         {
             Interlocked.Increment(ref hits[i]);
+        }
+    }
+
+    private static void CountTwice(void* context, int start, int end)
+    {
+        int* hits = (int*)context;
+        for (int i = start; i < end; i++)
+        {
+            Interlocked.Add(ref hits[i], 2);
         }
     }
 
