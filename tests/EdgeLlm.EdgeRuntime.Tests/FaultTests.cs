@@ -11,7 +11,8 @@ public class FaultTests
     public async Task BrokerKilledAndRestartedMidStream()
     {
         using var broker = await Mosquitto.StartAsync();
-        await using var service = await InProcessService.StartAsync(InProcessService.Defaults(broker.Endpoint));
+        // a model still generating while the broker is away (the demo model finishes its context in under a second)
+        await using var service = await InProcessService.StartAsync(InProcessService.Defaults(broker.Endpoint) with { ModelPath = TestEnvironment.SlowModelPath });
         await using var client = await TestClient.ConnectAsync(broker.Endpoint, persistent: true);
         await client.SubscribeAsync("k/replies");
 
@@ -44,7 +45,7 @@ public class FaultTests
     {
         using var broker = await Mosquitto.StartAsync();
         var device = "kill" + Guid.NewGuid().ToString("N")[..6];
-        string[] args = ["serve", "--model", TestEnvironment.ModelPath, "--broker", broker.Endpoint, "--device-id", device, "--threads", "1", "--log-level", "warning"];
+        string[] args = ["serve", "--model", TestEnvironment.SlowModelPath, "--broker", broker.Endpoint, "--device-id", device, "--threads", "1", "--log-level", "warning"];
         await using var client = await TestClient.ConnectAsync(broker.Endpoint, persistent: true);
         await client.SubscribeAsync("kill/replies");
         await client.SubscribeAsync($"edgellm/{device}/status");
@@ -72,7 +73,8 @@ public class FaultTests
     public async Task GracefulStopCancelsTheRunningPromptAndLeavesQueuedOnesForRedelivery()
     {
         using var broker = await Mosquitto.StartAsync();
-        var options = InProcessService.Defaults(broker.Endpoint);
+        // the demo model finishes its 512-token context in well under a second: use one still running when stop lands
+        var options = InProcessService.Defaults(broker.Endpoint) with { ModelPath = TestEnvironment.SlowModelPath };
         await using var client = await TestClient.ConnectAsync(broker.Endpoint);
         await client.SubscribeAsync("g/replies");
         await using (var service = await InProcessService.StartAsync(options))

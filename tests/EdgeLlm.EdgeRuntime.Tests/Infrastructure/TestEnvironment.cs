@@ -11,6 +11,21 @@ public static class TestEnvironment
     /// <summary>The bundled demo model (stories260K, Q8_0).</summary>
     public static string ModelPath => Path.Combine(RepoRoot, "models", "stories260K-q8_0.gguf");
 
+    /// <summary>
+    /// A model that generates slowly enough (hundreds of tokens/s, 2 048-token context) that a stop or a kill reliably
+    /// lands mid-generation: MobileLLM-125M's width with 4 layers, random weights, written once per run.
+    /// </summary>
+    public static string SlowModelPath => SlowModel.Value;
+
+    private static readonly Lazy<string> SlowModel = new(() =>
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"edgellm-slow-{Environment.ProcessId}.gguf");
+        var config = EdgeLlm.Kernels.Import.MobileLlmPresets.Get("mobilellm-125m") with { Layers = 4, Name = "slow-test-model" };
+        EdgeLlm.Kernels.Import.SyntheticModel.Write(config, EdgeLlm.Kernels.Gguf.GgmlType.Q8_0, 7, path);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
+        return path;
+    });
+
     /// <summary>The built CLI, run as a child process with <c>dotnet edgellm.dll …</c>.</summary>
     public static string EdgeLlmDll => Path.Combine(AppContext.BaseDirectory, "edgellm.dll");
 
