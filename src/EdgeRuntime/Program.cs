@@ -9,5 +9,6 @@ var root = new RootCommand("EdgeLlm: fixed-point MobileLLM / llama inference for
     ConvertCommand.Create(),
     InfoCommand.Create(),
     SynthCommand.Create(),
+    BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
