@@ -143,8 +143,8 @@ internal sealed class LlamaCppBackend : IBenchBackend
         NativeApi.llama_empty_call();
         string library = NativeApi.GetLoadedNativeLibrary(NativeLibraryName.LLama)?.Metadata?.ToString() ?? "llama.cpp";
         string system = Marshal.PtrToStringUTF8(NativeApi.llama_print_system_info())?.Trim() ?? "";
-        string version = typeof(LLamaWeights).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "?";
+        string version = typeof(LlamaCppBackend).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "LLamaSharpVersion")?.Value ?? "?";
         return $"llama.cpp via LLamaSharp {version} [{library.Trim('(', ')')}]; {system.TrimEnd('|', ' ')}";
     }
 
