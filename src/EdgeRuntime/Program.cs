@@ -12,5 +12,6 @@ var root = new RootCommand("EdgeLlm: fixed-point MobileLLM / llama inference for
     PullCommand.Create(),
     ServeCommand.Create(),
     AskCommand.Create(),
+    BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -20,11 +20,12 @@ public static class GenerateCommand
         var seed = new Option<ulong?>("--seed") { Description = "random seed (default: from the clock)" };
         var threads = new Option<int>("--threads", "-t") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var context = new Option<int>("--context", "-c") { Description = "context length in tokens (0 = the model's)", DefaultValueFactory = _ => 0 };
+        var kv = KvCacheOption.Create();
         var stop = new Option<string[]>("--stop") { Description = "stop before this text (repeatable)", AllowMultipleArgumentsPerToken = false };
 
         var cmd = new Command("generate", "stream a completion to stdout")
         {
-            model, prompt, maxTokens, temperature, topK, topP, repeat, seed, threads, context, stop,
+            model, prompt, maxTokens, temperature, topK, topP, repeat, seed, threads, context, kv, stop,
         };
         cmd.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
@@ -49,7 +50,7 @@ public static class GenerateCommand
 
             using var lm = LanguageModel.Load(
                 parse.GetValue(model)!.FullName,
-                new ModelLoadOptions { Threads = parse.GetValue(threads), ContextLength = parse.GetValue(context) });
+                new ModelLoadOptions { Threads = parse.GetValue(threads), ContextLength = parse.GetValue(context), KvCacheType = KvCacheOption.Parse(parse.GetValue(kv)!) });
             Console.Error.WriteLine($"edgellm: {lm.Name}, {lm.Config.Layers} layers, dim {lm.Config.Dim}, kernel {lm.KernelPath}, {lm.Threads} thread(s)");
 
             var stdout = CliRunner.StdOut();

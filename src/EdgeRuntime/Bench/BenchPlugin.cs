@@ -1,0 +1,98 @@
+using System.Reflection;
+using System.Runtime.Loader;
+
+namespace EdgeLlm.EdgeRuntime.Bench;
+
+/// <summary>
+/// Loads the llama.cpp side of <c>edgellm bench --vs-llamacpp</c> from a plugin assembly (tests/EdgeLlm.Bench, which
+/// references LLamaSharp) into its own <see cref="AssemblyLoadContext"/>. The product never references LLamaSharp:
+/// the plugin's own dependencies (LLamaSharp and its native llama.cpp) resolve from the plugin's folder, while the
+/// assemblies edgellm already has (this interface's) resolve to the host's copies, so the types match.
+/// </summary>
+public static class BenchPlugin
+{
+    /// <summary>Where <c>dotnet build tests/EdgeLlm.Bench -c Release</c> puts the plugin, relative to the repository.</summary>
+    public const string DefaultRelativePath = "tests/EdgeLlm.Bench/bin/Release/net10.0/EdgeLlm.Bench.dll";
+
+    /// <summary>The default plugin path: found from the executable's folder or the current directory upwards.</summary>
+    public static string DefaultPath()
+    {
+        foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "EdgeLlm.sln")))
+                {
+                    return Path.Combine(dir.FullName, DefaultRelativePath);
+                }
+            }
+        }
+
+        return Path.GetFullPath(DefaultRelativePath);
+    }
+
+    /// <summary>Loads the plugin and returns its factory; a missing or unusable plugin is a one-line <see cref="InvalidOperationException"/>.</summary>
+    public static IBenchBackendFactory Load(string? path)
+    {
+        string full = Path.GetFullPath(path ?? DefaultPath());
+        if (!File.Exists(full))
+        {
+            throw new InvalidOperationException(
+                $"--vs-llamacpp needs the llama.cpp bench plugin, not found at {full}: build it with `dotnet build tests/EdgeLlm.Bench -c Release` or pass --llamacpp-plugin PATH");
+        }
+
+        var context = new PluginLoadContext(full);
+        Assembly assembly = context.LoadFromAssemblyPath(full);
+        Type? type = assembly.GetExportedTypes()
+            .FirstOrDefault(t => typeof(IBenchBackendFactory).IsAssignableFrom(t) && !t.IsAbstract && t.GetConstructor(Type.EmptyTypes) is not null);
+        return type is null
+            ? throw new InvalidOperationException($"{full} has no public {nameof(IBenchBackendFactory)} with a parameterless constructor (built against another edgellm?)")
+            : (IBenchBackendFactory)Activator.CreateInstance(type)!;
+    }
+
+    private sealed class PluginLoadContext(string pluginPath) : AssemblyLoadContext("edgellm-bench-plugin")
+    {
+        private readonly AssemblyDependencyResolver resolver = new(pluginPath);
+        private readonly HashSet<string> hostAssemblies = HostAssemblyNames();
+
+        protected override Assembly? Load(AssemblyName name)
+        {
+            // Shared with the host: edgellm (the interfaces), the engine, the framework.
+            if (name.Name is null || hostAssemblies.Contains(name.Name))
+            {
+                return null;
+            }
+
+            string? path = resolver.ResolveAssemblyToPath(name);
+            return path is null ? null : LoadFromAssemblyPath(path);
+        }
+
+        protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
+        {
+            string? path = resolver.ResolveUnmanagedDllToPath(unmanagedDllName);
+            return path is null ? IntPtr.Zero : LoadUnmanagedDllFromPath(path);
+        }
+
+        private static HashSet<string> HostAssemblyNames()
+        {
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            if (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string tpa)
+            {
+                foreach (string p in tpa.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+                {
+                    names.Add(Path.GetFileNameWithoutExtension(p));
+                }
+            }
+
+            foreach (Assembly a in Default.Assemblies)
+            {
+                if (a.GetName().Name is { } n)
+                {
+                    names.Add(n);
+                }
+            }
+
+            return names;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace EdgeLlm.EdgeRuntime.Bench;
+
+/// <summary>The bench's outputs: one JSON line, a human table.</summary>
+public static class BenchReport
+{
+    private const double Mb = 1024 * 1024;
+
+    /// <summary>One line of JSON (snake_case); the top-level numbers describe <c>-t</c>, <c>per_threads</c> every thread count.</summary>
+    public static string Json(BenchResult r)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            var p = r.Primary;
+            w.WriteStartObject();
+            WriteRun(w, r, p);
+            w.WriteString("file", Path.GetFullPath(r.Options.ModelPath));
+            w.WriteString("model", r.ModelName);
+            w.WriteString("type", r.WeightType);
+            w.WriteString("kernel", r.Kernel);
+            w.WriteNumber("prompt_tokens", r.Options.PromptTokens);
+            w.WriteNumber("gen_tokens", r.Options.GenTokens);
+            w.WriteNumber("repetitions", r.Options.Repetitions);
+            w.WriteNumber("context", r.ContextLength);
+            w.WriteNumber("weight_bytes_per_token", r.WeightBytesPerToken);
+            w.WriteNumber("kv_bytes_per_token", Math.Round(r.KvBytesPerToken));
+            w.WriteNumber("kv_cache_mb", Round(r.KvCacheMb));
+            w.WriteNumber("bandwidth_1t_gbs", Round(r.Bandwidth1Gbs));
+            var m = r.Memory;
+            Number(w, "rss_beyond_map_mb", m?.PrivateBeyondMapMb);
+            Number(w, "rss_mb", m?.RssMb);
+            Number(w, "peak_rss_mb", m?.PeakRssMb);
+            Number(w, "model_map_rss_mb", m?.ModelMapRssMb);
+            Number(w, "private_dirty_mb", m?.PrivateDirtyMb);
+            Number(w, "anon_rss_mb", m?.AnonMb);
+            if (r.LlamaCppDescription is null)
+            {
+                w.WriteNull("llamacpp");
+            }
+            else
+            {
+                w.WriteString("llamacpp", r.LlamaCppDescription);
+            }
+
+            w.WriteStartArray("per_threads");
+            foreach (var run in r.Runs)
+            {
+                w.WriteStartObject();
+                WriteRun(w, r, run);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>A table a person reads: one row per thread count and engine.</summary>
+    public static string Table(BenchResult r)
+    {
+        var sb = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        sb.AppendLine(inv, $"model      {r.ModelName} ({r.WeightType}), {Path.GetFileName(r.Options.ModelPath)}; kernel {r.Kernel}; context {r.ContextLength}");
+        sb.AppendLine(inv, $"workload   prompt {r.Options.PromptTokens} tokens, generate {r.Options.GenTokens} tokens greedy; median of {r.Options.Repetitions} repetitions after warm-up");
+        sb.AppendLine(inv, $"per token  {r.WeightBytesPerToken / Mb:F1} MB of weights + {r.KvBytesPerToken / Mb:F2} MB of KV cache read (average over the decode)");
+        if (r.LlamaCppDescription is not null)
+        {
+            sb.AppendLine(inv, $"llama.cpp  {r.LlamaCppDescription}");
+        }
+
+        if (r.Memory is { } m)
+        {
+            sb.AppendLine(inv, $"memory     RSS {m.RssMb:F1} MB (peak {m.PeakRssMb:F1}), of which the model map {m.ModelMapRssMb:F1} MB; private beyond the map {m.PrivateBeyondMapMb:F1} MB " +
+                               $"(KV cache allocated {r.KvCacheMb:F1} MB, touched as far as the run went)");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("threads  engine      prefill tok/s  decode tok/s  TTFT ms   bandwidth GB/s  bound tok/s  % of bound");
+        foreach (var run in r.Runs)
+        {
+            Row(sb, run.Threads, "edgellm", run.Ours, run);
+            if (run.LlamaCpp is { } l)
+            {
+                Row(sb, run.Threads, "llama.cpp", l, run);
+                sb.AppendLine(inv, $"{"",7}  {"ratio",-10}  {run.Ours.PrefillTokS / l.PrefillTokS,13:F2}x {run.Ours.DecodeTokS / l.DecodeTokS,12:F2}x" +
+                                   $"   greedy tokens identical for the first {run.GreedyTokensMatching} of {r.Options.GenTokens + 1}");
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static void Row(StringBuilder sb, int threads, string engine, EngineNumbers n, ThreadResult run) =>
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"{threads,7}  {engine,-10}  {n.PrefillTokS,13:F1}  {n.DecodeTokS,12:F1}  {n.TtftMs,7:F1}  {run.BandwidthGbs,14:F1}  {run.BoundTokS,11:F0}  {100 * n.DecodeTokS / run.BoundTokS,9:F0} %");
+
+    private static void WriteRun(Utf8JsonWriter w, BenchResult r, ThreadResult run)
+    {
+        var l = run.LlamaCpp;
+        w.WriteNumber("threads", run.Threads);
+        w.WriteNumber("decode_tok_s", Round(run.Ours.DecodeTokS));
+        w.WriteNumber("prefill_tok_s", Round(run.Ours.PrefillTokS));
+        w.WriteNumber("ttft_ms", Round(run.Ours.TtftMs));
+        Number(w, "llamacpp_decode_tok_s", l?.DecodeTokS);
+        Number(w, "llamacpp_prefill_tok_s", l?.PrefillTokS);
+        Number(w, "llamacpp_ttft_ms", l?.TtftMs);
+        Number(w, "decode_ratio", l is null ? null : run.Ours.DecodeTokS / l.DecodeTokS, 3);
+        Number(w, "prefill_ratio", l is null ? null : run.Ours.PrefillTokS / l.PrefillTokS, 3);
+        w.WriteNumber("bandwidth_gbs", Round(run.BandwidthGbs));
+        w.WriteNumber("bandwidth_bound_tok_s", Round(run.BoundTokS));
+        w.WriteNumber("pct_of_bound", Round(100 * run.Ours.DecodeTokS / run.BoundTokS));
+        Number(w, "llamacpp_pct_of_bound", l is null ? null : 100 * l.DecodeTokS / run.BoundTokS);
+        w.WriteNumber("bytes_per_token", Math.Round(r.BytesPerToken));
+        if (l is not null)
+        {
+            w.WriteNumber("greedy_tokens_matching", run.GreedyTokensMatching);
+        }
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, double? value, int digits = 2)
+    {
+        if (value is { } v && double.IsFinite(v))
+        {
+            w.WriteNumber(name, Math.Round(v, digits));
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    private static double Round(double v) => double.IsFinite(v) ? Math.Round(v, 2) : 0;
+}

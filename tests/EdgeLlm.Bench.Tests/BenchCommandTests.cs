@@ -1,0 +1,220 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Xml.Linq;
+using EdgeLlm.EdgeRuntime.Bench;
+using EdgeLlm.EdgeRuntime.Cli;
+using NUnit.Framework;
+
+namespace EdgeLlm.Bench.Tests;
+
+/// <summary>`edgellm bench` end to end on the bundled demo model with a tiny workload. No assertion is about speed.</summary>
+[NonParallelizable]
+public class BenchCommandTests
+{
+    private static readonly string[] RequiredKeys =
+    [
+        "decode_tok_s", "prefill_tok_s", "llamacpp_decode_tok_s", "llamacpp_prefill_tok_s", "decode_ratio", "prefill_ratio",
+        "bandwidth_bound_tok_s", "ttft_ms", "rss_beyond_map_mb", "threads", "file", "type", "bandwidth_gbs", "pct_of_bound",
+    ];
+
+    private static string RepoRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "EdgeLlm.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+
+            throw new DirectoryNotFoundException("EdgeLlm.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    private static string DemoModel => Path.Combine(RepoRoot, "models", "stories260K-q8_0.gguf");
+
+    private static string Plugin
+    {
+        get
+        {
+            // The plugin is built in the configuration of this test run (Release in scripts/test).
+            string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+            return Path.Combine(RepoRoot, "tests", "EdgeLlm.Bench", "bin", config, "net10.0", "EdgeLlm.Bench.dll");
+        }
+    }
+
+    [Test]
+    public void JsonLineHasEveryKeyAndSaneValues()
+    {
+        var (code, stdout, stderr) = Run("bench", "-m", DemoModel, "-t", "1", "--prompt-tokens", "8", "--gen-tokens", "8", "--repetitions", "2", "--json");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var json = LastJsonLine(stdout);
+        foreach (string key in RequiredKeys)
+        {
+            Assert.That(json.TryGetProperty(key, out _), Is.True, $"missing key {key} in {stdout}");
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(json.GetProperty("threads").GetInt32(), Is.EqualTo(1));
+            Assert.That(json.GetProperty("decode_tok_s").GetDouble(), Is.GreaterThan(0));
+            Assert.That(json.GetProperty("prefill_tok_s").GetDouble(), Is.GreaterThan(0));
+            Assert.That(json.GetProperty("ttft_ms").GetDouble(), Is.GreaterThan(0));
+            Assert.That(json.GetProperty("bandwidth_gbs").GetDouble(), Is.GreaterThan(0));
+            Assert.That(json.GetProperty("bandwidth_bound_tok_s").GetDouble(), Is.GreaterThan(0));
+            Assert.That(json.GetProperty("pct_of_bound").GetDouble(), Is.GreaterThan(0));
+            Assert.That(json.GetProperty("rss_beyond_map_mb").GetDouble(), Is.GreaterThan(0).And.LessThan(4096));
+            Assert.That(json.GetProperty("model_map_rss_mb").GetDouble(), Is.GreaterThan(0), "the model's mapping was found in smaps");
+            Assert.That(json.GetProperty("peak_rss_mb").GetDouble(), Is.GreaterThanOrEqualTo(json.GetProperty("rss_mb").GetDouble()));
+            Assert.That(json.GetProperty("file").GetString(), Is.EqualTo(DemoModel));
+            Assert.That(json.GetProperty("type").GetString(), Is.Not.Empty);
+            Assert.That(json.GetProperty("prompt_tokens").GetInt32(), Is.EqualTo(8));
+            Assert.That(json.GetProperty("gen_tokens").GetInt32(), Is.EqualTo(8));
+            Assert.That(json.GetProperty("weight_bytes_per_token").GetInt64(), Is.GreaterThan(100_000), "stories260K reads ~0.44 MB of weights per token");
+            foreach (string key in new[] { "llamacpp_decode_tok_s", "llamacpp_prefill_tok_s", "decode_ratio", "prefill_ratio" })
+            {
+                Assert.That(json.GetProperty(key).ValueKind, Is.EqualTo(JsonValueKind.Null), $"{key} without --vs-llamacpp");
+            }
+        });
+    }
+
+    [Test]
+    public void VsLlamaCppFillsTheLlamaCppKeysAndTheChartHasBothSeriesPerThreadCount()
+    {
+        Assume.That(File.Exists(Plugin), Is.True, $"plugin not built at {Plugin}");
+        string svg = Path.Combine(Path.GetTempPath(), $"edgellm-bench-{Guid.NewGuid():N}.svg");
+        try
+        {
+            var (code, stdout, stderr) = Run("bench", "-m", DemoModel, "-t", "1", "--threads-list", "1,2", "--prompt-tokens", "8", "--gen-tokens", "8",
+                "--repetitions", "1", "--vs-llamacpp", "--llamacpp-plugin", Plugin, "--json", "--chart", svg);
+            Assert.That(code, Is.EqualTo(0), stderr);
+            var json = LastJsonLine(stdout);
+            Assert.Multiple(() =>
+            {
+                foreach (string key in new[] { "llamacpp_decode_tok_s", "llamacpp_prefill_tok_s", "decode_ratio", "prefill_ratio" })
+                {
+                    Assert.That(json.GetProperty(key).GetDouble(), Is.GreaterThan(0), key);
+                }
+
+                Assert.That(json.GetProperty("llamacpp").GetString(), Does.Contain("llama.cpp"));
+                Assert.That(json.GetProperty("per_threads").GetArrayLength(), Is.EqualTo(2));
+                Assert.That(json.GetProperty("greedy_tokens_matching").GetInt32(), Is.GreaterThan(0), "same file, same prompt, greedy: the first token agrees");
+            });
+
+            var doc = XDocument.Load(svg);
+            XNamespace ns = "http://www.w3.org/2000/svg";
+            var bars = doc.Descendants(ns + "rect").Where(e => (string?)e.Attribute("class") == "bar").ToList();
+            var bounds = doc.Descendants(ns + "line").Where(e => (string?)e.Attribute("class") == "bound").ToList();
+            Assert.Multiple(() =>
+            {
+                // two panels (decode, prefill) x two thread counts x two engines
+                Assert.That(bars, Has.Count.EqualTo(8));
+                Assert.That(bars.Select(b => (string?)b.Attribute("data-series")).Distinct(), Is.EquivalentTo(new[] { "edgellm", "llama.cpp" }));
+                Assert.That(bars.Select(b => (string?)b.Attribute("data-threads")).Distinct(), Is.EquivalentTo(new[] { "1", "2" }));
+                Assert.That(bounds, Has.Count.EqualTo(2));
+            });
+        }
+        finally
+        {
+            File.Delete(svg);
+        }
+    }
+
+    [TestCase("--prompt-tokens", "0")]
+    [TestCase("--gen-tokens", "0")]
+    [TestCase("--repetitions", "0")]
+    [TestCase("-t", "0")]
+    [TestCase("--threads-list", "1,x")]
+    [TestCase("--threads-list", "0")]
+    [TestCase("--context", "-1")]
+    [TestCase("--prompt-tokens", "500")] // + 128 generated > the demo model's 512-token context
+    [TestCase("--chart", "/nonexistent-folder/chart.svg")]
+    [TestCase("--llamacpp-plugin", "/nonexistent-folder/plugin.dll")]
+    public void BadOptionsFailWithOneLineAndNonZeroExit(string option, string value)
+    {
+        var args = new List<string> { "bench", "-m", DemoModel, option, value };
+        foreach (var (name, fallback) in new[] { ("--repetitions", "1"), ("--gen-tokens", "128") })
+        {
+            if (option != name)
+            {
+                args.AddRange([name, fallback]);
+            }
+        }
+
+        if (option == "--llamacpp-plugin")
+        {
+            args.Add("--vs-llamacpp");
+        }
+
+        var (code, stdout, stderr) = Run([.. args]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.Not.EqualTo(0));
+            Assert.That(stderr.Trim().Split('\n'), Has.Length.EqualTo(1), stderr);
+            Assert.That(stderr, Does.StartWith("edgellm: "));
+            Assert.That(stdout, Is.Empty);
+        });
+    }
+
+    [Test]
+    public void MissingModelFailsWithOneLine()
+    {
+        var (code, _, stderr) = Run("bench", "-m", "/nonexistent/model.gguf");
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.Not.EqualTo(0));
+            Assert.That(stderr.Trim().Split('\n'), Has.Length.EqualTo(1), stderr);
+        });
+    }
+
+    [Test]
+    public void ThreadsListIsSortedUniqueAndIncludesTheThreadCount()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(BenchCommand.ParseThreads("2,1,2", 1), Is.EqualTo(new[] { 1, 2 }));
+            Assert.That(BenchCommand.ParseThreads(null, 3), Is.EqualTo(new[] { 3 }));
+            Assert.That(BenchCommand.ParseThreads(" 1 , 4", 2), Is.EqualTo(new[] { 1, 2, 4 }));
+        });
+    }
+
+    [Test]
+    public void PromptStartsWithBosAndAvoidsEndTokens()
+    {
+        int[] p = BenchRunner.MakePrompt(bos: 1, eos: 2, vocab: 512, count: 300);
+        Assert.Multiple(() =>
+        {
+            Assert.That(p[0], Is.EqualTo(1));
+            Assert.That(p.Skip(1), Has.All.InRange(3, 511));
+            Assert.That(BenchRunner.MakePrompt(1, 2, 512, 300), Is.EqualTo(p), "deterministic");
+        });
+    }
+
+    private static JsonElement LastJsonLine(string stdout)
+    {
+        string last = stdout.TrimEnd().Split('\n')[^1];
+        return JsonDocument.Parse(last).RootElement.Clone();
+    }
+
+    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
+    {
+        var root = new RootCommand("test") { BenchCommand.Create() };
+        TextWriter oldOut = Console.Out, oldErr = Console.Error;
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try
+        {
+            int code = root.Parse(args).Invoke();
+            return (code, stdout.ToString(), stderr.ToString());
+        }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+}
