@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using EdgeLlm.EdgeRuntime.Bench;
+using EdgeLlm.Kernels.Sampling;
 using LLama;
 using LLama.Common;
 using LLama.Native;
@@ -74,7 +75,7 @@ internal sealed class LlamaCppBackend : IBenchBackend
         }
 
         long prefilled = Stopwatch.GetTimestamp();
-        tokens[0] = ArgMax(context.NativeHandle.GetLogitsIth(batch.TokenCount - 1));
+        tokens[0] = Sampler.ArgMax(context.NativeHandle.GetLogitsIth(batch.TokenCount - 1));
         long first = Stopwatch.GetTimestamp();
 
         for (int g = 0; g < generateTokens; g++)
@@ -82,7 +83,7 @@ internal sealed class LlamaCppBackend : IBenchBackend
             batch.Clear();
             batch.Add(tokens[g], promptTokens.Length + g, LLamaSeqId.Zero, true);
             Decode();
-            tokens[g + 1] = ArgMax(context.NativeHandle.GetLogitsIth(0));
+            tokens[g + 1] = Sampler.ArgMax(context.NativeHandle.GetLogitsIth(0));
         }
 
         long end = Stopwatch.GetTimestamp();
@@ -107,19 +108,6 @@ internal sealed class LlamaCppBackend : IBenchBackend
         }
     }
 
-    private static int ArgMax(ReadOnlySpan<float> logits)
-    {
-        int best = 0;
-        for (int i = 1; i < logits.Length; i++)
-        {
-            if (logits[i] > logits[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
-    }
 
     private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeLlm.Kernels;
+using EdgeLlm.Kernels.Sampling;
 
 namespace EdgeLlm.EdgeRuntime.Bench;
 
@@ -58,12 +59,12 @@ public sealed class EngineBackend : IBenchBackend
         ReadOnlySpan<float> logits = t.Prefill(promptTokens, 0);
 
         long prefilled = Stopwatch.GetTimestamp();
-        tokens[0] = ArgMax(logits);
+        tokens[0] = Sampler.ArgMax(logits);
         long first = Stopwatch.GetTimestamp();
 
         for (int g = 0; g < generateTokens; g++)
         {
-            tokens[g + 1] = ArgMax(t.Forward(tokens[g], promptTokens.Length + g, true));
+            tokens[g + 1] = Sampler.ArgMax(t.Forward(tokens[g], promptTokens.Length + g, true));
         }
 
         long end = Stopwatch.GetTimestamp();
@@ -75,19 +76,6 @@ public sealed class EngineBackend : IBenchBackend
 
     public void Dispose() => lm.Dispose();
 
-    internal static int ArgMax(ReadOnlySpan<float> logits)
-    {
-        int best = 0;
-        for (int i = 1; i < logits.Length; i++)
-        {
-            if (logits[i] > logits[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
-    }
 
     private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using EdgeLlm.Kernels.Gguf;
+using EdgeLlm.Kernels.Sampling;
 using LLama;
 using LLama.Common;
 using LLama.Exceptions;
@@ -151,7 +152,7 @@ public static class LlamaCpp
             for (int n = 0; n < count; n++)
             {
                 Decode(context, batch, ggufPath);
-                int next = ArgMax(context.NativeHandle.GetLogitsIth(batch.TokenCount - 1));
+                int next = Sampler.ArgMax(context.NativeHandle.GetLogitsIth(batch.TokenCount - 1));
                 generated[n] = next;
 
                 batch.Clear();
@@ -304,19 +305,6 @@ public static class LlamaCpp
         }
     }
 
-    private static int ArgMax(ReadOnlySpan<float> logits)
-    {
-        int best = 0;
-        for (int i = 1; i < logits.Length; i++)
-        {
-            if (logits[i] > logits[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
-    }
 
     private static InvalidOperationException Failure(string what, Exception? inner = null)
     {
