@@ -190,7 +190,7 @@ public static unsafe class MatVec
         public int Parts;
     }
 
-    /// <summary>Rows per work item: a multiple of 4 (the tile height), about 4 items per thread.</summary>
+    /// <summary>Rows per work item: a multiple of 8 (the tile height), about 4 items per thread.</summary>
     internal static int ChunkRows(int rows, int threads)
     {
         if (threads <= 1)
@@ -199,7 +199,7 @@ public static unsafe class MatVec
         }
 
         int chunk = (rows + (threads * 4) - 1) / (threads * 4);
-        return Math.Max(16, (chunk + 3) & ~3);
+        return Math.Max(16, (chunk + 7) & ~7);
     }
 
     /// <summary>Runs rows [r0, r1) on one thread and records every per-block int32 sum (tests).</summary>

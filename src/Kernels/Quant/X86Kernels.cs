@@ -8,6 +8,9 @@ namespace EdgeLlm.Kernels.Quant;
 internal interface IX86Dot
 {
     static abstract Vector256<int> Dot(Vector256<byte> u, Vector256<sbyte> s);
+
+    /// <summary>Dot(u0, s0) + Dot(u1, s1) for u below 16 (nibbles), where int16 pair sums cannot overflow.</summary>
+    static abstract Vector256<int> Dot2(Vector256<byte> u0, Vector256<sbyte> s0, Vector256<byte> u1, Vector256<sbyte> s1);
 }
 
 /// <summary>AVX2: vpmaddubsw (pairs to int16) then vpmaddwd with ones (to int32).</summary>
@@ -16,6 +19,11 @@ internal struct Avx2Dot : IX86Dot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Dot(Vector256<byte> u, Vector256<sbyte> s) =>
         Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), Vector256.Create((short)1));
+
+    /// <summary>The int16 products add before the one widening (|pair| ≤ 2·15·127, two pairs ≤ 7620).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot2(Vector256<byte> u0, Vector256<sbyte> s0, Vector256<byte> u1, Vector256<sbyte> s1) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u0, s0) + Avx2.MultiplyAddAdjacent(u1, s1), Vector256.Create((short)1));
 }
 
 /// <summary>AVX-VNNI: vpdpbusd (groups of four straight into int32, no intermediate saturation).</summary>
@@ -24,16 +32,23 @@ internal struct VnniDot : IX86Dot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Dot(Vector256<byte> u, Vector256<sbyte> s) =>
         AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, s);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot2(Vector256<byte> u0, Vector256<sbyte> s0, Vector256<byte> u1, Vector256<sbyte> s1) =>
+        AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u0, s0), u1, s1);
 }
 
 /// <summary>
-/// x86 kernels: four rows per step sharing one activation load, software prefetch about 8 KB ahead in the order the
-/// tile walks memory (DESIGN §6), per-block int32 sums reduced to one lane per row, then the scalar reference's
-/// float sequence acc += (float)sum * (d_w * d_x) done four rows at a time in one Vector128 (lane = row).
+/// x86 matrix × vector kernels. Eight rows per step share one activation load (four, then one, for the rows left
+/// over), with software prefetch about 8 KB ahead in the order the rows are walked (DESIGN §6). Each row's block sum
+/// is an exact int32; the eight sums of a block are reduced into one vector (lane = row) and the scalar reference's
+/// float sequence acc += (float)sum * (d_w * d_x) runs for eight rows at once in one Vector256.
 /// Q8_0 signs: |w| × sign(x, w). Unlike |x| × sign(w, x) this is exact for a weight byte of −128 (|−128| = 128 as an
 /// unsigned byte; pair sums stay ≤ 2·128·127 &lt; 32767); activations never hold −128.
-/// Q4_0: nibble (0..15) × x, minus 8·Σx of the block (precomputed by <see cref="Q8Activations"/>), which is the same
-/// integer as Σ(nibble − 8)·x.
+/// Q4_0: nibble (0..15) × x, minus 8·Σx of the block (precomputed by <see cref="Q8Activations"/>), the same integer as
+/// Σ(nibble − 8)·x. Two rows are unpacked per instruction: row i's 16 bytes in the low lane and row i+4's in the high
+/// lane, masked for the low nibbles (elements 0–15) and shifted for the high ones (16–31), multiplied with the
+/// activations' two halves broadcast to both lanes; the two int16 products add without overflow (2·2·15·127).
 /// </summary>
 internal static unsafe class X86Kernels
 {
@@ -46,6 +61,8 @@ internal static unsafe class X86Kernels
     {
         long rb = a.RowBytes;
         int nb = a.Blocks;
+        sbyte* xq = a.Xq;
+        float* xd = a.Xd, y = a.Y, f16 = Fp16.Table;
         byte* end = a.W + (rb * r1);
         int dist = PrefetchDistance;
         WarmUp(a.W + (rb * r0), end, dist);
@@ -53,13 +70,10 @@ internal static unsafe class X86Kernels
         int r = r0;
         for (; r + 4 <= r1; r += 4)
         {
-            byte* p0 = a.W + (rb * r);
-            byte* p1 = p0 + rb;
-            byte* p2 = p1 + rb;
-            byte* p3 = p2 + rb;
-            byte* pf = p0 + dist;
+            byte* p = a.W + (rb * r);
+            byte* pf = p + dist;
             Vector128<float> acc = Vector128<float>.Zero;
-            for (int b = 0; b < nb; b++)
+            for (int b = 0; b < nb; b++, p += 34)
             {
                 if (pf < end)
                 {
@@ -69,23 +83,13 @@ internal static unsafe class X86Kernels
                 }
 
                 pf += 4 * 34;
-                Vector256<sbyte> x = Avx.LoadAlignedVector256(a.Xq + (b * 32));
-                Vector256<int> s0 = DotQ8<TDot>(p0, x);
-                Vector256<int> s1 = DotQ8<TDot>(p1, x);
-                Vector256<int> s2 = DotQ8<TDot>(p2, x);
-                Vector256<int> s3 = DotQ8<TDot>(p3, x);
-                Vector128<int> s = Reduce4(s0, s1, s2, s3);
+                Vector256<sbyte> x = Avx.LoadAlignedVector256(xq + (b * 32));
+                Vector128<int> s = Reduce4(DotQ8<TDot>(p, x), DotQ8<TDot>(p + rb, x), DotQ8<TDot>(p + (2 * rb), x), DotQ8<TDot>(p + (3 * rb), x));
                 sink.Put4(r, b, s);
-                Vector128<float> dw = Vector128.Create(
-                    Fp16.Table[*(ushort*)p0], Fp16.Table[*(ushort*)p1], Fp16.Table[*(ushort*)p2], Fp16.Table[*(ushort*)p3]);
-                acc += Vector128.ConvertToSingle(s) * (dw * Vector128.Create(a.Xd[b]));
-                p0 += 34;
-                p1 += 34;
-                p2 += 34;
-                p3 += 34;
+                acc += Vector128.ConvertToSingle(s) * (Scales4(f16, p, rb) * Vector128.Create(xd[b]));
             }
 
-            acc.Store(a.Y + r);
+            acc.Store(y + r);
         }
 
         for (; r < r1; r++)
@@ -94,12 +98,12 @@ internal static unsafe class X86Kernels
             float acc = 0f;
             for (int b = 0; b < nb; b++, p += 34)
             {
-                int sum = Vector256.Sum(DotQ8<TDot>(p, Avx.LoadAlignedVector256(a.Xq + (b * 32))));
+                int sum = Vector256.Sum(DotQ8<TDot>(p, Avx.LoadAlignedVector256(xq + (b * 32))));
                 sink.Put1(r, b, sum);
-                acc += sum * (Fp16.Table[*(ushort*)p] * a.Xd[b]);
+                acc += sum * (f16[*(ushort*)p] * xd[b]);
             }
 
-            a.Y[r] = acc;
+            y[r] = acc;
         }
     }
 
@@ -109,20 +113,58 @@ internal static unsafe class X86Kernels
     {
         long rb = a.RowBytes;
         int nb = a.Blocks;
+        sbyte* xq = a.Xq;
+        int* xs = a.Xs;
+        float* xd = a.Xd, y = a.Y, f16 = Fp16.Table;
         byte* end = a.W + (rb * r1);
         int dist = PrefetchDistance;
         WarmUp(a.W + (rb * r0), end, dist);
+        Vector256<byte> mask = Vector256.Create((byte)0x0F);
 
         int r = r0;
+        for (; r + 8 <= r1; r += 8)
+        {
+            byte* p = a.W + (rb * r);
+            byte* q = p + (4 * rb); // rows r+4 .. r+7, the high lanes
+            byte* pf = p + dist;
+            Vector256<float> acc = Vector256<float>.Zero;
+            for (int b = 0; b < nb; b++)
+            {
+                if (pf < end)
+                {
+                    Sse.Prefetch0(pf);
+                    Sse.Prefetch0(pf + 64);
+                    Sse.Prefetch0(pf + 128);
+                }
+
+                pf += 8 * 18;
+                sbyte* xb = xq + (b * 32);
+                Vector256<sbyte> lo = Avx2.BroadcastVector128ToVector256(xb);        // x[0..15] in both lanes
+                Vector256<sbyte> hi = Avx2.BroadcastVector128ToVector256(xb + 16);   // x[16..31] in both lanes
+                Vector256<int> s04 = DotQ4Pair<TDot>(p, q, lo, hi, mask);
+                Vector256<int> s15 = DotQ4Pair<TDot>(p + rb, q + rb, lo, hi, mask);
+                Vector256<int> s26 = DotQ4Pair<TDot>(p + (2 * rb), q + (2 * rb), lo, hi, mask);
+                Vector256<int> s37 = DotQ4Pair<TDot>(p + (3 * rb), q + (3 * rb), lo, hi, mask);
+
+                // [r0 r1 r2 r3 | r4 r5 r6 r7] from four lanes per row
+                Vector256<int> s = Avx2.HorizontalAdd(Avx2.HorizontalAdd(s04, s15), Avx2.HorizontalAdd(s26, s37))
+                    - Vector256.Create(xs[b] << 3);
+                sink.Put4(r, b, s.GetLower());
+                sink.Put4(r + 4, b, s.GetUpper());
+                acc += Vector256.ConvertToSingle(s) * (Scales8(f16, p, q, rb) * Vector256.Create(xd[b]));
+                p += 18;
+                q += 18;
+            }
+
+            acc.Store(y + r);
+        }
+
         for (; r + 4 <= r1; r += 4)
         {
-            byte* p0 = a.W + (rb * r);
-            byte* p1 = p0 + rb;
-            byte* p2 = p1 + rb;
-            byte* p3 = p2 + rb;
-            byte* pf = p0 + dist;
+            byte* p = a.W + (rb * r);
+            byte* pf = p + dist;
             Vector128<float> acc = Vector128<float>.Zero;
-            for (int b = 0; b < nb; b++)
+            for (int b = 0; b < nb; b++, p += 18)
             {
                 if (pf < end)
                 {
@@ -131,23 +173,21 @@ internal static unsafe class X86Kernels
                 }
 
                 pf += 4 * 18;
-                Vector256<sbyte> x = Avx.LoadAlignedVector256(a.Xq + (b * 32));
-                Vector256<int> s0 = DotQ4<TDot>(p0, x);
-                Vector256<int> s1 = DotQ4<TDot>(p1, x);
-                Vector256<int> s2 = DotQ4<TDot>(p2, x);
-                Vector256<int> s3 = DotQ4<TDot>(p3, x);
-                Vector128<int> s = Reduce4(s0, s1, s2, s3) - Vector128.Create(a.Xs[b] << 3);
+                sbyte* xb = xq + (b * 32);
+                Vector256<sbyte> lo = Avx2.BroadcastVector128ToVector256(xb);        // x[0..15] in both lanes
+                Vector256<sbyte> hi = Avx2.BroadcastVector128ToVector256(xb + 16);   // x[16..31] in both lanes
+                Vector256<int> s02 = DotQ4Pair<TDot>(p, p + (2 * rb), lo, hi, mask);
+                Vector256<int> s13 = DotQ4Pair<TDot>(p + rb, p + (3 * rb), lo, hi, mask);
+
+                // [r0 r0 r1 r1 | r2 r2 r3 r3] → [r0 r1 r0 r1 | r2 r3 r2 r3] → [r0 r1 r2 r3]
+                Vector256<int> h = Avx2.HorizontalAdd(s02, s13);
+                h = Avx2.HorizontalAdd(h, h);
+                Vector128<int> s = Avx2.Permute4x64(h.AsInt64(), 0b_00_00_10_00).AsInt32().GetLower() - Vector128.Create(xs[b] << 3);
                 sink.Put4(r, b, s);
-                Vector128<float> dw = Vector128.Create(
-                    Fp16.Table[*(ushort*)p0], Fp16.Table[*(ushort*)p1], Fp16.Table[*(ushort*)p2], Fp16.Table[*(ushort*)p3]);
-                acc += Vector128.ConvertToSingle(s) * (dw * Vector128.Create(a.Xd[b]));
-                p0 += 18;
-                p1 += 18;
-                p2 += 18;
-                p3 += 18;
+                acc += Vector128.ConvertToSingle(s) * (Scales4(f16, p, rb) * Vector128.Create(xd[b]));
             }
 
-            acc.Store(a.Y + r);
+            acc.Store(y + r);
         }
 
         for (; r < r1; r++)
@@ -156,12 +196,12 @@ internal static unsafe class X86Kernels
             float acc = 0f;
             for (int b = 0; b < nb; b++, p += 18)
             {
-                int sum = Vector256.Sum(DotQ4<TDot>(p, Avx.LoadAlignedVector256(a.Xq + (b * 32)))) - (a.Xs[b] << 3);
+                int sum = Vector256.Sum(DotQ4<TDot>(p, Avx.LoadAlignedVector256(xq + (b * 32)))) - (xs[b] << 3);
                 sink.Put1(r, b, sum);
-                acc += sum * (Fp16.Table[*(ushort*)p] * a.Xd[b]);
+                acc += sum * (f16[*(ushort*)p] * xd[b]);
             }
 
-            a.Y[r] = acc;
+            y[r] = acc;
         }
     }
 
@@ -180,6 +220,42 @@ internal static unsafe class X86Kernels
         where TDot : struct, IX86Dot
     {
         return TDot.Dot(X86Gemm.Nibbles(p), x);
+    }
+
+    /// <summary>
+    /// Σ nibble·x of the Q4_0 blocks at <paramref name="p"/> (low lane) and <paramref name="q"/> (high lane) as four
+    /// int32 partial sums per row; <paramref name="lo"/>/<paramref name="hi"/> hold x[0..15]/x[16..31] in both lanes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> DotQ4Pair<TDot>(byte* p, byte* q, Vector256<sbyte> lo, Vector256<sbyte> hi, Vector256<byte> mask)
+        where TDot : struct, IX86Dot
+    {
+        Vector256<byte> w = Vector256.Create(Vector128.Load(p + 2), Vector128.Load(q + 2));
+        Vector256<byte> wl = Avx2.And(w, mask);
+        Vector256<byte> wh = Avx2.And(Avx2.ShiftRightLogical(w.AsUInt16(), 4).AsByte(), mask);
+        return TDot.Dot2(wl, lo, wh, hi);
+    }
+
+    /// <summary>The f16 scales of rows p, p+rb, p+2rb, p+3rb, q, q+rb, q+2rb, q+3rb as floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Scales8(float* f16, byte* p, byte* q, long rb) => Vector256.Create(
+        f16[*(ushort*)p], f16[*(ushort*)(p + rb)], f16[*(ushort*)(p + (2 * rb))], f16[*(ushort*)(p + (3 * rb))],
+        f16[*(ushort*)q], f16[*(ushort*)(q + rb)], f16[*(ushort*)(q + (2 * rb))], f16[*(ushort*)(q + (3 * rb))]);
+
+    /// <summary>The f16 scales of rows p, p+rb, p+2rb, p+3rb as floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Scales4(float* f16, byte* p, long rb) => Vector128.Create(
+        f16[*(ushort*)p], f16[*(ushort*)(p + rb)], f16[*(ushort*)(p + (2 * rb))], f16[*(ushort*)(p + (3 * rb))]);
+
+    /// <summary>[Σ s0 … Σ s7] (integer adds: any order gives the same result).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Reduce8(
+        Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3,
+        Vector256<int> s4, Vector256<int> s5, Vector256<int> s6, Vector256<int> s7)
+    {
+        Vector256<int> a = Avx2.HorizontalAdd(Avx2.HorizontalAdd(s0, s1), Avx2.HorizontalAdd(s2, s3));
+        Vector256<int> b = Avx2.HorizontalAdd(Avx2.HorizontalAdd(s4, s5), Avx2.HorizontalAdd(s6, s7));
+        return Avx2.Add(Avx2.Permute2x128(a, b, 0x20), Avx2.Permute2x128(a, b, 0x31));
     }
 
     /// <summary>[Σ s0, Σ s1, Σ s2, Σ s3] (integer adds: any order gives the same result).</summary>

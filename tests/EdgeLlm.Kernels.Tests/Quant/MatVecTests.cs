@@ -14,7 +14,7 @@ namespace EdgeLlm.Kernels.Tests.Quant;
 public unsafe class MatVecTests
 {
     private static readonly int[] Widths = [32, 64, 576, 1536];
-    private static readonly int[] RowCounts = [1, 3, 7, 577];
+    private static readonly int[] RowCounts = [1, 3, 7, 13, 577]; // 13: an 8-row tile, a 4-row tile and a tail row
 
     /// <summary>Paths this CPU runs; the others are reported once each by <see cref="PathIsNotAvailableOnThisCpu"/>.</summary>
     public static IEnumerable<KernelPath> Paths() => KernelSelector.All.Where(KernelSelector.IsSupported);
@@ -159,6 +159,51 @@ public unsafe class MatVecTests
             MatVec.RowsWithBlockSums(m, xq, y, path, 0, rows, sums);
             Assert.That(sums, Is.EqualTo(oracle));
             AssertBitEqual(y, yRef, "-128 weights");
+        }
+    }
+
+    [TestCaseSource(nameof(Paths))]
+    public void Q4NibbleExtremesAreExact(KernelPath path)
+    {
+        RequireSupported(path);
+        const int rows = 13, cols = 64; // an 8-row tile (two rows per load), a 4-row tile and a tail row
+        byte[] w = new byte[rows * 2 * 18];
+        float[] x = new float[cols];
+        for (int j = 0; j < cols; j++)
+        {
+            // block 0: all +1 → all +127; block 1: ±127
+            x[j] = j < 32 ? 1f : (j % 2 == 0 ? 1f : -1f);
+        }
+
+        var xq = new Q8Activations(cols);
+        xq.Quantize(x);
+        for (int r = 0; r < rows; r++)
+        {
+            for (int b = 0; b < 2; b++)
+            {
+                int o = ((r * 2) + b) * 18;
+                w[o] = 0x00;
+                w[o + 1] = 0x3C; // d = 1
+                for (int j = 0; j < 16; j++)
+                {
+                    // row 0 block 0: every nibble 15 (weight +7); otherwise a mix of 0 (−8) and 15 (+7) per half
+                    w[o + 2 + j] = (byte)(r == 0 && b == 0 ? 0xFF : ((r + j) % 3) switch { 0 => 0x0F, 1 => 0xF0, _ => 0x00 });
+                }
+            }
+        }
+
+        int[] oracle = OracleSums(GgmlType.Q4_0, w, rows, cols, xq);
+        Assert.That(oracle[0], Is.EqualTo(32 * 7 * 127));
+        fixed (byte* pw = w)
+        {
+            var m = new WeightMatrix(GgmlType.Q4_0, pw, rows, cols);
+            float[] y = new float[rows];
+            float[] yRef = new float[rows];
+            int[] sums = new int[rows * 2];
+            MatVec.RowsWithBlockSums(m, xq, yRef, KernelPath.Scalar, 0, rows, new int[rows * 2]);
+            MatVec.RowsWithBlockSums(m, xq, y, path, 0, rows, sums);
+            Assert.That(sums, Is.EqualTo(oracle));
+            AssertBitEqual(y, yRef, "nibble extremes");
         }
     }
 
