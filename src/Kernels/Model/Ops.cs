@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -11,33 +12,43 @@ namespace EdgeLlm.Kernels.Model;
 /// </summary>
 internal static class Ops
 {
-    public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    public static unsafe float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         b = b[..a.Length];
+        fixed (float* pa = a, pb = b)
+        {
+            return Dot(pa, pb, a.Length);
+        }
+    }
+
+    /// <summary>Σ a[i]·b[i] over n elements: two vector accumulators (even/odd vectors), then the scalar tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe float Dot(float* a, float* b, int n)
+    {
         int i = 0;
         float sum = 0;
-        if (Vector.IsHardwareAccelerated && a.Length >= Vector<float>.Count)
+        int w = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated && n >= w)
         {
-            var va = MemoryMarshal.Cast<float, Vector<float>>(a);
-            var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
+            int nv = n / w;
             Vector<float> acc0 = Vector<float>.Zero, acc1 = acc0;
             int j = 0;
-            for (; j + 2 <= va.Length; j += 2)
+            for (; j + 2 <= nv; j += 2)
             {
-                acc0 = Vector.FusedMultiplyAdd(va[j], vb[j], acc0);
-                acc1 = Vector.FusedMultiplyAdd(va[j + 1], vb[j + 1], acc1);
+                acc0 = Vector.FusedMultiplyAdd(Vector.Load(a + (j * w)), Vector.Load(b + (j * w)), acc0);
+                acc1 = Vector.FusedMultiplyAdd(Vector.Load(a + ((j + 1) * w)), Vector.Load(b + ((j + 1) * w)), acc1);
             }
 
-            if (j < va.Length)
+            if (j < nv)
             {
-                acc0 = Vector.FusedMultiplyAdd(va[j], vb[j], acc0);
+                acc0 = Vector.FusedMultiplyAdd(Vector.Load(a + (j * w)), Vector.Load(b + (j * w)), acc0);
             }
 
             sum = Vector.Sum(acc0 + acc1);
-            i = va.Length * Vector<float>.Count;
+            i = nv * w;
         }
 
-        for (; i < a.Length; i++)
+        for (; i < n; i++)
         {
             sum += a[i] * b[i];
         }
@@ -46,24 +57,31 @@ internal static class Ops
     }
 
     /// <summary>dst += src * s.</summary>
-    public static void AddScaled(Span<float> dst, ReadOnlySpan<float> src, float s)
+    public static unsafe void AddScaled(Span<float> dst, ReadOnlySpan<float> src, float s)
     {
         src = src[..dst.Length];
+        fixed (float* pd = dst, ps = src)
+        {
+            AddScaled(pd, ps, s, dst.Length);
+        }
+    }
+
+    /// <summary>dst[i] += src[i] * s over n elements (one fused multiply-add per element).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void AddScaled(float* dst, float* src, float s, int n)
+    {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            var vd = MemoryMarshal.Cast<float, Vector<float>>(dst);
-            var vs = MemoryMarshal.Cast<float, Vector<float>>(src);
+            int w = Vector<float>.Count;
             var f = new Vector<float>(s);
-            for (int j = 0; j < vd.Length; j++)
+            for (; i + w <= n; i += w)
             {
-                vd[j] = Vector.FusedMultiplyAdd(vs[j], f, vd[j]);
+                Vector.FusedMultiplyAdd(Vector.Load(src + i), f, Vector.Load(dst + i)).Store(dst + i);
             }
-
-            i = vd.Length * Vector<float>.Count;
         }
 
-        for (; i < dst.Length; i++)
+        for (; i < n; i++)
         {
             dst[i] = MathF.FusedMultiplyAdd(src[i], s, dst[i]);
         }

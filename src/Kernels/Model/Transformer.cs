@@ -268,22 +268,22 @@ public sealed unsafe class Transformer
                 int t = i / a->Heads, h = i % a->Heads;
                 int last = a->Pos0 + t;
                 int kvOff = h / a->Group * hd;
-                var qh = new ReadOnlySpan<float>(a->Q + ((long)t * a->Dim) + (h * hd), hd);
+                float* qh = a->Q + ((long)t * a->Dim) + (h * hd);
+                float scale = a->Scale;
                 var row = new Span<float>(tmp, hd);
                 for (int p = 0; p <= last; p++)
                 {
-                    ReadOnlySpan<float> kr = f32 ? new ReadOnlySpan<float>((float*)(keys + (p * rb)) + kvOff, hd) : KvCache.Read(keys + (p * rb), a->Type, kvOff, row);
-                    sc[p] = Ops.Dot(qh, kr) * a->Scale;
+                    float* kr = f32 ? (float*)(keys + (p * rb)) + kvOff : Dequantized(keys + (p * rb), a->Type, kvOff, row, tmp);
+                    sc[p] = Ops.Dot(qh, kr, hd) * scale;
                 }
 
-                var scores = new Span<float>(sc, last + 1);
-                Ops.Softmax(scores);
-                var oh = new Span<float>(a->Out + ((long)t * a->Dim) + (h * hd), hd);
-                oh.Clear();
+                Ops.Softmax(new Span<float>(sc, last + 1));
+                float* oh = a->Out + ((long)t * a->Dim) + (h * hd);
+                new Span<float>(oh, hd).Clear();
                 for (int p = 0; p <= last; p++)
                 {
-                    ReadOnlySpan<float> vr = f32 ? new ReadOnlySpan<float>((float*)(values + (p * rb)) + kvOff, hd) : KvCache.Read(values + (p * rb), a->Type, kvOff, row);
-                    Ops.AddScaled(oh, vr, scores[p]);
+                    float* vr = f32 ? (float*)(values + (p * rb)) + kvOff : Dequantized(values + (p * rb), a->Type, kvOff, row, tmp);
+                    Ops.AddScaled(oh, vr, sc[p], hd);
                 }
             }
         }
@@ -291,6 +291,13 @@ public sealed unsafe class Transformer
         {
             ReleaseSlot(a->Slots, slot);
         }
+    }
+
+    /// <summary>A quantized cache row's head slice as floats in <paramref name="tmp"/>.</summary>
+    private static float* Dequantized(byte* row, KvCacheType type, int offset, Span<float> dst, float* tmp)
+    {
+        KvCache.Read(row, type, offset, dst);
+        return tmp;
     }
 
     private static int ClaimSlot(int* slots)
