@@ -5,38 +5,39 @@ using System.Runtime.Intrinsics.X86;
 namespace EdgeLlm.Kernels.Quant;
 
 /// <summary>
-/// x86 matrix × matrix kernels for prefill: tiles of 4 weight rows × 4 tokens. Each weight block is loaded once per
-/// tile and its unsigned form (|w| for Q8_0, the unpacked nibbles for Q4_0) made once for four tokens; the 4 rows
-/// of a tile (≤ 6.5 KB) stay in L1 while the token groups walk over them, so a weight byte comes from memory once
-/// per batch instead of once per token. Per (row, token) the float sequence is the reference's
-/// acc += (float)sum * (d_w * d_x) in block order, so every output equals the single-token kernels' bit for bit.
-/// The next tile is prefetched while the first token group runs.
+/// x86 matrix × matrix kernels for prefill, eight weight rows at a time. A tile's weight blocks are read from memory
+/// once and unpacked once into a small stack buffer in the form the dot instruction wants (Q4_0: the nibbles of two
+/// rows per vector, row i in the low lane and row i+4 in the high lane; Q8_0: |w|) together with the eight rows' scales;
+/// then every token of the batch streams its activations past that buffer, which stays in L1/L2. Per (row, token) the
+/// float sequence is the reference's acc += (float)sum * (d_w * d_x) in block order, so every output equals the
+/// single-token kernels' bit for bit. Rows left over (fewer than eight) run the matrix × vector kernel per token.
 /// </summary>
 internal static unsafe class X86Gemm
 {
+    /// <summary>Largest row (in blocks) the stack buffers are sized for; wider matrices run token by token.</summary>
+    internal const int MaxBlocks = 256;
+
     public static void Q8_0<TDot>(in MatVecArgs a, int r0, int r1)
         where TDot : struct, IX86Dot
     {
-        long rb = a.RowBytes;
-        int tokens = a.Tokens;
+        int nb = a.Blocks;
         int r = r0;
-        for (; r + 4 <= r1; r += 4)
+        if (nb <= MaxBlocks)
         {
-            byte* p = a.W + (rb * r);
-            byte* next = r + 8 <= r1 ? p + (4 * rb) : null;
-            int t = 0;
-            for (; t + 4 <= tokens; t += 4)
+            byte* raw = stackalloc byte[(nb * 8 * 32) + (nb * 8 * sizeof(float)) + 32];
+            byte* u = (byte*)(((nuint)raw + 31) & ~(nuint)31);
+            float* dw = (float*)(u + (nb * 8 * 32));
+            for (; r + 8 <= r1; r += 8)
             {
-                Q8Tile4x4<TDot>(a, p, rb, r, t, t == 0 ? next : null);
-            }
-
-            for (; t < tokens; t++)
-            {
-                X86Kernels.Q8_0<TDot, NoSink>(a.ForToken(t), r, r + 4, default);
+                UnpackQ8(a, r, u, dw);
+                for (int t = 0; t < a.Tokens; t++)
+                {
+                    Q8Rows8<TDot>(a, r, t, u, dw);
+                }
             }
         }
 
-        for (int t = 0; r < r1 && t < tokens; t++)
+        for (int t = 0; r < r1 && t < a.Tokens; t++)
         {
             X86Kernels.Q8_0<TDot, NoSink>(a.ForToken(t), r, r1, default);
         }
@@ -45,157 +46,137 @@ internal static unsafe class X86Gemm
     public static void Q4_0<TDot>(in MatVecArgs a, int r0, int r1)
         where TDot : struct, IX86Dot
     {
-        long rb = a.RowBytes;
-        int tokens = a.Tokens;
+        int nb = a.Blocks;
         int r = r0;
-        for (; r + 4 <= r1; r += 4)
+        if (nb <= MaxBlocks)
         {
-            byte* p = a.W + (rb * r);
-            byte* next = r + 8 <= r1 ? p + (4 * rb) : null;
-            int t = 0;
-            for (; t + 4 <= tokens; t += 4)
+            byte* raw = stackalloc byte[(nb * 8 * 32) + (nb * 8 * sizeof(float)) + 32];
+            byte* u = (byte*)(((nuint)raw + 31) & ~(nuint)31);
+            float* dw = (float*)(u + (nb * 8 * 32));
+            for (; r + 8 <= r1; r += 8)
             {
-                Q4Tile4x4<TDot>(a, p, rb, r, t, t == 0 ? next : null);
-            }
-
-            for (; t < tokens; t++)
-            {
-                X86Kernels.Q4_0<TDot, NoSink>(a.ForToken(t), r, r + 4, default);
+                UnpackQ4(a, r, u, dw);
+                for (int t = 0; t < a.Tokens; t++)
+                {
+                    Q4Rows8<TDot>(a, r, t, u, dw);
+                }
             }
         }
 
-        for (int t = 0; r < r1 && t < tokens; t++)
+        for (int t = 0; r < r1 && t < a.Tokens; t++)
         {
             X86Kernels.Q4_0<TDot, NoSink>(a.ForToken(t), r, r1, default);
         }
     }
 
-    private static void Q8Tile4x4<TDot>(in MatVecArgs a, byte* p0, long rb, int r, int t, byte* prefetch)
-        where TDot : struct, IX86Dot
+    /// <summary>|w| of rows r..r+7, block-major (block b of row k at u + (b·8 + k)·32), and their scales (dw + b·8 + k).</summary>
+    private static void UnpackQ8(in MatVecArgs a, int r, byte* u, float* dw)
     {
-        byte* p1 = p0 + rb, p2 = p1 + rb, p3 = p2 + rb;
-        int nb = a.Blocks;
-        sbyte* x0 = a.Xq + ((long)t * a.XStride);
-        float* d0 = a.Xd + ((long)t * a.XBlockStride);
-        int xs = a.XStride, ds = a.XBlockStride;
-        Vector128<float> acc0 = Vector128<float>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        for (int b = 0; b < nb; b++)
+        long rb = a.RowBytes;
+        float* f16 = Fp16.Table;
+        for (int k = 0; k < 8; k++)
         {
-            if (prefetch != null)
+            byte* p = a.W + (rb * (r + k));
+            for (int b = 0; b < a.Blocks; b++, p += 34)
             {
-                Sse.Prefetch0(prefetch);
-                Sse.Prefetch0(prefetch + 64);
-                Sse.Prefetch0(prefetch + 128);
-                prefetch += 4 * 34;
+                Avx2.Abs(Avx.LoadVector256((sbyte*)(p + 2))).Store(u + ((((b * 8) + k) * 32)));
+                dw[(b * 8) + k] = f16[*(ushort*)p];
             }
-
-            Vector256<sbyte> w0 = Avx.LoadVector256((sbyte*)(p0 + 2));
-            Vector256<sbyte> w1 = Avx.LoadVector256((sbyte*)(p1 + 2));
-            Vector256<sbyte> w2 = Avx.LoadVector256((sbyte*)(p2 + 2));
-            Vector256<sbyte> w3 = Avx.LoadVector256((sbyte*)(p3 + 2));
-            Vector256<byte> u0 = Avx2.Abs(w0), u1 = Avx2.Abs(w1), u2 = Avx2.Abs(w2), u3 = Avx2.Abs(w3);
-            Vector128<float> dw = Vector128.Create(
-                Fp16.Table[*(ushort*)p0], Fp16.Table[*(ushort*)p1], Fp16.Table[*(ushort*)p2], Fp16.Table[*(ushort*)p3]);
-            sbyte* xb = x0 + (b * 32);
-            float* db = d0 + b;
-
-            Vector256<sbyte> x = Avx.LoadAlignedVector256(xb);
-            acc0 += Vector128.ConvertToSingle(Sums4<TDot>(u0, u1, u2, u3, w0, w1, w2, w3, x)) * (dw * Vector128.Create(db[0]));
-            x = Avx.LoadAlignedVector256(xb + xs);
-            acc1 += Vector128.ConvertToSingle(Sums4<TDot>(u0, u1, u2, u3, w0, w1, w2, w3, x)) * (dw * Vector128.Create(db[ds]));
-            x = Avx.LoadAlignedVector256(xb + (2 * xs));
-            acc2 += Vector128.ConvertToSingle(Sums4<TDot>(u0, u1, u2, u3, w0, w1, w2, w3, x)) * (dw * Vector128.Create(db[2 * ds]));
-            x = Avx.LoadAlignedVector256(xb + (3 * xs));
-            acc3 += Vector128.ConvertToSingle(Sums4<TDot>(u0, u1, u2, u3, w0, w1, w2, w3, x)) * (dw * Vector128.Create(db[3 * ds]));
-            p0 += 34;
-            p1 += 34;
-            p2 += 34;
-            p3 += 34;
         }
-
-        float* y = a.Y + ((long)t * a.YStride) + r;
-        acc0.Store(y);
-        acc1.Store(y + a.YStride);
-        acc2.Store(y + (2 * a.YStride));
-        acc3.Store(y + (3 * a.YStride));
     }
 
-    private static void Q4Tile4x4<TDot>(in MatVecArgs a, byte* p0, long rb, int r, int t, byte* prefetch)
-        where TDot : struct, IX86Dot
+    /// <summary>
+    /// Nibbles of rows r..r+7, block-major: for block b and pair k (rows k and k+4) the low nibbles (elements 0–15) at
+    /// u + (b·4 + k)·64 and the high nibbles (16–31) 32 bytes on; scales as for Q8_0.
+    /// </summary>
+    private static void UnpackQ4(in MatVecArgs a, int r, byte* u, float* dw)
     {
-        byte* p1 = p0 + rb, p2 = p1 + rb, p3 = p2 + rb;
-        int nb = a.Blocks;
-        sbyte* x0 = a.Xq + ((long)t * a.XStride);
-        float* d0 = a.Xd + ((long)t * a.XBlockStride);
-        int* s0 = a.Xs + ((long)t * a.XBlockStride);
-        int xs = a.XStride, ds = a.XBlockStride;
-        Vector128<float> acc0 = Vector128<float>.Zero, acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        for (int b = 0; b < nb; b++)
+        long rb = a.RowBytes;
+        float* f16 = Fp16.Table;
+        Vector256<byte> mask = Vector256.Create((byte)0x0F);
+        for (int k = 0; k < 4; k++)
         {
-            if (prefetch != null)
+            byte* p = a.W + (rb * (r + k));
+            byte* q = p + (4 * rb);
+            for (int b = 0; b < a.Blocks; b++, p += 18, q += 18)
             {
-                Sse.Prefetch0(prefetch);
-                Sse.Prefetch0(prefetch + 64);
-                prefetch += 4 * 18;
+                Vector256<byte> w = Vector256.Create(Vector128.Load(p + 2), Vector128.Load(q + 2));
+                byte* o = u + (((b * 4) + k) * 64);
+                Avx2.And(w, mask).Store(o);
+                Avx2.And(Avx2.ShiftRightLogical(w.AsUInt16(), 4).AsByte(), mask).Store(o + 32);
+                dw[(b * 8) + k] = f16[*(ushort*)p];
+                dw[(b * 8) + k + 4] = f16[*(ushort*)q];
             }
-
-            Vector256<byte> u0 = Nibbles(p0), u1 = Nibbles(p1), u2 = Nibbles(p2), u3 = Nibbles(p3);
-            Vector128<float> dw = Vector128.Create(
-                Fp16.Table[*(ushort*)p0], Fp16.Table[*(ushort*)p1], Fp16.Table[*(ushort*)p2], Fp16.Table[*(ushort*)p3]);
-            sbyte* xb = x0 + (b * 32);
-            float* db = d0 + b;
-            int* sb = s0 + b;
-
-            Vector256<sbyte> x = Avx.LoadAlignedVector256(xb);
-            Vector128<int> s = Reduce4(TDot.Dot(u0, x), TDot.Dot(u1, x), TDot.Dot(u2, x), TDot.Dot(u3, x)) - Vector128.Create(sb[0] << 3);
-            acc0 += Vector128.ConvertToSingle(s) * (dw * Vector128.Create(db[0]));
-            x = Avx.LoadAlignedVector256(xb + xs);
-            s = Reduce4(TDot.Dot(u0, x), TDot.Dot(u1, x), TDot.Dot(u2, x), TDot.Dot(u3, x)) - Vector128.Create(sb[ds] << 3);
-            acc1 += Vector128.ConvertToSingle(s) * (dw * Vector128.Create(db[ds]));
-            x = Avx.LoadAlignedVector256(xb + (2 * xs));
-            s = Reduce4(TDot.Dot(u0, x), TDot.Dot(u1, x), TDot.Dot(u2, x), TDot.Dot(u3, x)) - Vector128.Create(sb[2 * ds] << 3);
-            acc2 += Vector128.ConvertToSingle(s) * (dw * Vector128.Create(db[2 * ds]));
-            x = Avx.LoadAlignedVector256(xb + (3 * xs));
-            s = Reduce4(TDot.Dot(u0, x), TDot.Dot(u1, x), TDot.Dot(u2, x), TDot.Dot(u3, x)) - Vector128.Create(sb[3 * ds] << 3);
-            acc3 += Vector128.ConvertToSingle(s) * (dw * Vector128.Create(db[3 * ds]));
-            p0 += 18;
-            p1 += 18;
-            p2 += 18;
-            p3 += 18;
         }
-
-        float* y = a.Y + ((long)t * a.YStride) + r;
-        acc0.Store(y);
-        acc1.Store(y + a.YStride);
-        acc2.Store(y + (2 * a.YStride));
-        acc3.Store(y + (3 * a.YStride));
     }
 
-    /// <summary>Block sums of four rows with one token: |w| × sign(x, w) (exact for w = −128, as in the matvec).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> Sums4<TDot>(
-        Vector256<byte> u0, Vector256<byte> u1, Vector256<byte> u2, Vector256<byte> u3,
-        Vector256<sbyte> w0, Vector256<sbyte> w1, Vector256<sbyte> w2, Vector256<sbyte> w3, Vector256<sbyte> x)
-        where TDot : struct, IX86Dot =>
-        Reduce4(TDot.Dot(u0, Avx2.Sign(x, w0)), TDot.Dot(u1, Avx2.Sign(x, w1)), TDot.Dot(u2, Avx2.Sign(x, w2)), TDot.Dot(u3, Avx2.Sign(x, w3)));
+    /// <summary>Rows r..r+7 of token t from the unpacked tile: |w| × sign(x, w), w read again from the (cached) rows.</summary>
+    private static void Q8Rows8<TDot>(in MatVecArgs a, int r, int t, byte* u, float* dw)
+        where TDot : struct, IX86Dot
+    {
+        long rb = a.RowBytes;
+        int nb = a.Blocks;
+        sbyte* x = a.Xq + ((long)t * a.XStride);
+        float* xd = a.Xd + ((long)t * a.XBlockStride);
+        byte* p = a.W + (rb * r) + 2;
+        byte* q = p + (4 * rb);
+        Vector256<float> acc = Vector256<float>.Zero;
+        for (int b = 0; b < nb; b++, p += 34, q += 34)
+        {
+            Vector256<sbyte> xb = Avx.LoadAlignedVector256(x + (b * 32));
+            byte* ub = u + (b * 8 * 32);
+            Vector256<int> s0 = TDot.Dot(Avx.LoadAlignedVector256(ub), Avx2.Sign(xb, Avx.LoadVector256((sbyte*)p)));
+            Vector256<int> s1 = TDot.Dot(Avx.LoadAlignedVector256(ub + 32), Avx2.Sign(xb, Avx.LoadVector256((sbyte*)(p + rb))));
+            Vector256<int> s2 = TDot.Dot(Avx.LoadAlignedVector256(ub + 64), Avx2.Sign(xb, Avx.LoadVector256((sbyte*)(p + (2 * rb)))));
+            Vector256<int> s3 = TDot.Dot(Avx.LoadAlignedVector256(ub + 96), Avx2.Sign(xb, Avx.LoadVector256((sbyte*)(p + (3 * rb)))));
+            Vector256<int> s4 = TDot.Dot(Avx.LoadAlignedVector256(ub + 128), Avx2.Sign(xb, Avx.LoadVector256((sbyte*)q)));
+            Vector256<int> s5 = TDot.Dot(Avx.LoadAlignedVector256(ub + 160), Avx2.Sign(xb, Avx.LoadVector256((sbyte*)(q + rb))));
+            Vector256<int> s6 = TDot.Dot(Avx.LoadAlignedVector256(ub + 192), Avx2.Sign(xb, Avx.LoadVector256((sbyte*)(q + (2 * rb)))));
+            Vector256<int> s7 = TDot.Dot(Avx.LoadAlignedVector256(ub + 224), Avx2.Sign(xb, Avx.LoadVector256((sbyte*)(q + (3 * rb)))));
+            Vector256<int> h0 = Avx2.HorizontalAdd(Avx2.HorizontalAdd(s0, s1), Avx2.HorizontalAdd(s2, s3));
+            Vector256<int> h1 = Avx2.HorizontalAdd(Avx2.HorizontalAdd(s4, s5), Avx2.HorizontalAdd(s6, s7));
+            Vector256<int> s = Avx2.Add(Avx2.Permute2x128(h0, h1, 0x20), Avx2.Permute2x128(h0, h1, 0x31));
+            acc += Vector256.ConvertToSingle(s) * (Avx.LoadVector256(dw + (b * 8)) * Vector256.Create(xd[b]));
+        }
+
+        acc.Store(a.Y + ((long)t * a.YStride) + r);
+    }
+
+    /// <summary>Rows r..r+7 of token t from the unpacked tile: nibble × x − 8·Σx.</summary>
+    private static void Q4Rows8<TDot>(in MatVecArgs a, int r, int t, byte* u, float* dw)
+        where TDot : struct, IX86Dot
+    {
+        int nb = a.Blocks;
+        sbyte* x = a.Xq + ((long)t * a.XStride);
+        float* xd = a.Xd + ((long)t * a.XBlockStride);
+        int* xs = a.Xs + ((long)t * a.XBlockStride);
+        Vector256<float> acc = Vector256<float>.Zero;
+        for (int b = 0; b < nb; b++)
+        {
+            Vector256<sbyte> lo = Avx2.BroadcastVector128ToVector256(x + (b * 32));       // x[0..15] in both lanes
+            Vector256<sbyte> hi = Avx2.BroadcastVector128ToVector256(x + (b * 32) + 16);  // x[16..31] in both lanes
+            byte* ub = u + (b * 4 * 64);
+            Vector256<int> s04 = TDot.Dot2(Avx.LoadAlignedVector256(ub), lo, Avx.LoadAlignedVector256(ub + 32), hi);
+            Vector256<int> s15 = TDot.Dot2(Avx.LoadAlignedVector256(ub + 64), lo, Avx.LoadAlignedVector256(ub + 96), hi);
+            Vector256<int> s26 = TDot.Dot2(Avx.LoadAlignedVector256(ub + 128), lo, Avx.LoadAlignedVector256(ub + 160), hi);
+            Vector256<int> s37 = TDot.Dot2(Avx.LoadAlignedVector256(ub + 192), lo, Avx.LoadAlignedVector256(ub + 224), hi);
+            Vector256<int> s = Avx2.HorizontalAdd(Avx2.HorizontalAdd(s04, s15), Avx2.HorizontalAdd(s26, s37)) - Vector256.Create(xs[b] << 3);
+            acc += Vector256.ConvertToSingle(s) * (Avx.LoadVector256(dw + (b * 8)) * Vector256.Create(xd[b]));
+        }
+
+        acc.Store(a.Y + ((long)t * a.YStride) + r);
+    }
 
     /// <summary>The 32 nibbles of a Q4_0 block as bytes 0..15: low nibbles (elements 0–15), then high (16–31).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     /// <remarks>
     /// Three instructions: the 16 bytes broadcast to both lanes by the load, the upper lane shifted right by 4 (a
     /// per-lane variable shift), one mask.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<byte> Nibbles(byte* p)
     {
         Vector256<uint> q = Avx2.BroadcastVector128ToVector256((uint*)(p + 2));
         Vector256<uint> shifted = Avx2.ShiftRightLogicalVariable(q, Vector256.Create(0u, 0, 0, 0, 4, 4, 4, 4));
         return Avx2.And(shifted.AsByte(), Vector256.Create((byte)0x0F));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> Reduce4(Vector256<int> s0, Vector256<int> s1, Vector256<int> s2, Vector256<int> s3)
-    {
-        Vector256<int> h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(s0, s1), Avx2.HorizontalAdd(s2, s3));
-        return Sse2.Add(h.GetLower(), h.GetUpper());
     }
 }
