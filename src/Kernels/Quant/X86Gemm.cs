@@ -30,7 +30,13 @@ internal static unsafe class X86Gemm
             for (; r + 8 <= r1; r += 8)
             {
                 UnpackQ8(a, r, u, dw);
-                for (int t = 0; t < a.Tokens; t++)
+                int t = 0;
+                for (; t + 2 <= a.Tokens; t += 2)
+                {
+                    Q8Rows8x2<TDot>(a, r, t, u, dw);
+                }
+
+                if (t < a.Tokens)
                 {
                     Q8Rows8<TDot>(a, r, t, u, dw);
                 }
@@ -140,6 +146,60 @@ internal static unsafe class X86Gemm
         }
 
         acc.Store(a.Y + ((long)t * a.YStride) + r);
+    }
+
+    /// <summary>
+    /// Rows r..r+7 of tokens t and t+1: each weight vector (|w| from the tile, w for the sign) is loaded once for both
+    /// tokens; four rows at a time so the sixteen partial sums never outnumber the registers.
+    /// </summary>
+    private static void Q8Rows8x2<TDot>(in MatVecArgs a, int r, int t, byte* u, float* dw)
+        where TDot : struct, IX86Dot
+    {
+        long rb = a.RowBytes;
+        int nb = a.Blocks;
+        sbyte* x0 = a.Xq + ((long)t * a.XStride);
+        sbyte* x1 = x0 + a.XStride;
+        float* d0 = a.Xd + ((long)t * a.XBlockStride);
+        float* d1 = d0 + a.XBlockStride;
+        byte* p = a.W + (rb * r) + 2;
+        Vector256<float> acc0 = Vector256<float>.Zero, acc1 = acc0;
+        for (int b = 0; b < nb; b++, p += 34)
+        {
+            Vector256<sbyte> xa = Avx.LoadAlignedVector256(x0 + (b * 32));
+            Vector256<sbyte> xb = Avx.LoadAlignedVector256(x1 + (b * 32));
+            byte* ub = u + (b * 8 * 32);
+            Four<TDot>(ub, p, rb, xa, xb, out Vector128<int> a03, out Vector128<int> b03);
+            Four<TDot>(ub + 128, p + (4 * rb), rb, xa, xb, out Vector128<int> a47, out Vector128<int> b47);
+            Vector256<float> scales = Avx.LoadVector256(dw + (b * 8));
+            acc0 += Vector256.ConvertToSingle(Vector256.Create(a03, a47)) * (scales * Vector256.Create(d0[b]));
+            acc1 += Vector256.ConvertToSingle(Vector256.Create(b03, b47)) * (scales * Vector256.Create(d1[b]));
+        }
+
+        float* y = a.Y + ((long)t * a.YStride) + r;
+        acc0.Store(y);
+        acc1.Store(y + a.YStride);
+    }
+
+    /// <summary>Block sums of four rows (|w| at ub, w at p + k·rb) with two tokens' activations xa and xb.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Four<TDot>(byte* ub, byte* p, long rb, Vector256<sbyte> xa, Vector256<sbyte> xb, out Vector128<int> sa, out Vector128<int> sb)
+        where TDot : struct, IX86Dot
+    {
+        Vector256<byte> u0 = Avx.LoadAlignedVector256(ub), u1 = Avx.LoadAlignedVector256(ub + 32);
+        Vector256<sbyte> w0 = Avx.LoadVector256((sbyte*)p), w1 = Avx.LoadVector256((sbyte*)(p + rb));
+        Vector256<int> a0 = TDot.Dot(u0, Avx2.Sign(xa, w0)), b0 = TDot.Dot(u0, Avx2.Sign(xb, w0));
+        Vector256<int> a1 = TDot.Dot(u1, Avx2.Sign(xa, w1)), b1 = TDot.Dot(u1, Avx2.Sign(xb, w1));
+        Vector256<int> ha = Avx2.HorizontalAdd(a0, a1), hb = Avx2.HorizontalAdd(b0, b1);
+        u0 = Avx.LoadAlignedVector256(ub + 64);
+        u1 = Avx.LoadAlignedVector256(ub + 96);
+        w0 = Avx.LoadVector256((sbyte*)(p + (2 * rb)));
+        w1 = Avx.LoadVector256((sbyte*)(p + (3 * rb)));
+        Vector256<int> a2 = TDot.Dot(u0, Avx2.Sign(xa, w0)), b2 = TDot.Dot(u0, Avx2.Sign(xb, w0));
+        Vector256<int> a3 = TDot.Dot(u1, Avx2.Sign(xa, w1)), b3 = TDot.Dot(u1, Avx2.Sign(xb, w1));
+        ha = Avx2.HorizontalAdd(ha, Avx2.HorizontalAdd(a2, a3));
+        hb = Avx2.HorizontalAdd(hb, Avx2.HorizontalAdd(b2, b3));
+        sa = Sse2.Add(ha.GetLower(), ha.GetUpper());
+        sb = Sse2.Add(hb.GetLower(), hb.GetUpper());
     }
 
     /// <summary>Rows r..r+7 of token t from the unpacked tile: nibble × x − 8·Σx.</summary>
