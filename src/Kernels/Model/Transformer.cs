@@ -79,7 +79,9 @@ public sealed unsafe class Transformer
         logits = Pinned(c.VocabSize);
         ropeCos = Pinned(B * (c.RopeDims / 2));
         ropeSin = Pinned(B * (c.RopeDims / 2));
-        scratchStride = RoundUp(contextLength, 16) + (2 * RoundUp(c.HeadDim, 16));
+        // attention scores of one query head (the grouped kernels: every head of a KV group) over the context
+        int scoreRows = GroupedAttention.Supported(c.HeadDim, c.Heads / c.KvHeads, kvCacheType) ? c.Heads / c.KvHeads : 1;
+        scratchStride = (scoreRows * RoundUp(contextLength, 16)) + (2 * RoundUp(c.HeadDim, 16));
         scratch = Pinned(Math.Min(pool.Threads, 32) * scratchStride);
         xq = new Q8Activations(RoundUp(Math.Max(c.Dim, c.HiddenDim), Q8_0.BlockSize), B);
     }
@@ -218,10 +220,11 @@ public sealed unsafe class Transformer
                 Dim = dim,
                 Scale = 1f / MathF.Sqrt(c.HeadDim),
             };
-            int items = n * c.Heads;
-            long work = (long)items * (pos + n) * c.HeadDim;
+            bool grouped = GroupedAttention.Supported(c.HeadDim, args.Group, Cache.Type);
+            int items = n * (grouped ? c.KvHeads : c.Heads);
+            long work = (long)n * c.Heads * (pos + n) * c.HeadDim;
             int chunk = pool.Threads == 1 || work < 32_768 ? items : Math.Max(1, items / (pool.Threads * 4));
-            pool.Run(items, chunk, &AttentionBody, &args);
+            pool.Run(items, chunk, grouped ? &GroupedAttentionBody : &AttentionBody, &args);
 
             QuantizeRows(att, dim, n, b.Wo);
             MatVec.MultiplyFused(pool, patt, dim, xq, n, dim, b.Wo, pproj);
@@ -248,6 +251,32 @@ public sealed unsafe class Transformer
         }
 
         Ops.Add(x.AsSpan(0, n * dim), proj.AsSpan(0, n * dim));
+    }
+
+    /// <summary>All query heads of one KV head of one token per item (<see cref="GroupedAttention"/>).</summary>
+    private static void GroupedAttentionBody(void* context, int i0, int i1)
+    {
+        var a = (AttnArgs*)context;
+        int slot = ClaimSlot(a->Slots);
+        try
+        {
+            int hd = a->HeadDim, g = a->Group, kvHeads = a->Heads / g;
+            float* sc = a->Scratch + ((long)slot * a->ScratchStride);
+            int scStride = (a->ScratchStride - (2 * RoundUp(hd, 16))) / g;
+            long rb = a->RowBytes;
+            byte* keys = a->Keys + (a->PassRows * rb), values = a->Values + (a->PassRows * rb);
+            for (int i = i0; i < i1; i++)
+            {
+                int t = i / kvHeads, kv = i % kvHeads;
+                long rowOffset = a->Type == KvCacheType.F32 ? (long)kv * hd * sizeof(float) : (long)kv * hd / Q8_0.BlockSize * Q8_0.BlockBytes;
+                long headOffset = ((long)t * a->Dim) + ((long)kv * g * hd);
+                GroupedAttention.Run(a->Type, g, a->Q + headOffset, hd, keys + rowOffset, values + rowOffset, rb, a->Pos0 + t + 1, a->Scale, sc, scStride, a->Out + headOffset);
+            }
+        }
+        finally
+        {
+            ReleaseSlot(a->Slots, slot);
+        }
     }
 
     /// <summary>One attention head of one token per item: scores over the cache, softmax, weighted sum of values.</summary>
