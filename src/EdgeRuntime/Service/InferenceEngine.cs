@@ -1,5 +1,6 @@
 using EdgeLlm.Kernels;
 using EdgeLlm.Kernels.Generation;
+using EdgeLlm.Kernels.Model;
 
 namespace EdgeLlm.EdgeRuntime.Service;
 
@@ -20,11 +21,12 @@ public interface IInferenceEngine : IDisposable
 /// <summary>The engine of src/Kernels behind <see cref="IInferenceEngine"/>.</summary>
 public sealed class LanguageModelEngine(LanguageModel model) : IInferenceEngine
 {
-    public static LanguageModelEngine Load(string path, int threads, int contextLength) =>
+    public static LanguageModelEngine Load(string path, int threads, int contextLength, KvCacheType kvCache = KvCacheType.F32) =>
         new(LanguageModel.Load(path, new ModelLoadOptions
         {
             Threads = threads > 0 ? threads : Environment.ProcessorCount,
             ContextLength = contextLength,
+            KvCacheType = kvCache,
         }));
 
     public string ModelName => model.Name;

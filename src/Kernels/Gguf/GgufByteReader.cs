@@ -67,13 +67,28 @@ internal sealed unsafe class GgufByteReader
     }
 
     /// <summary>A GGUF string: u64 byte length then UTF-8 bytes (no terminator), decoded strictly.</summary>
-    public string ReadString(string what)
+    public string ReadString(string what) => ReadString(what, null, 0);
+
+    /// <summary>
+    /// Element <paramref name="index"/> of the string array <paramref name="arrayKey"/>, named "element {index} of array
+    /// '{arrayKey}'" in errors. The name is built only when one is thrown: a vocabulary has tens of thousands of
+    /// elements, and formatting two names for each left megabytes of garbage behind every model load.
+    /// </summary>
+    public string ReadArrayString(string arrayKey, int index) => ReadString(null, arrayKey, index);
+
+    private string ReadString(string? what, string? arrayKey, int index)
     {
         long start = Position;
-        ulong length = ReadUInt64($"length of {what}");
+        if (Remaining < sizeof(ulong))
+        {
+            Take(sizeof(ulong), $"length of {Name()}"); // throws the truncation error
+        }
+
+        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(_start + Position, sizeof(ulong)));
+        Position += sizeof(ulong);
         if (length > (ulong)Remaining)
         {
-            throw Error($"truncated: {what} at offset {start} claims {length} bytes but only {Remaining} remain");
+            throw Error($"truncated: {Name()} at offset {start} claims {length} bytes but only {Remaining} remain");
         }
 
         if (length == 0)
@@ -81,14 +96,22 @@ internal sealed unsafe class GgufByteReader
             return string.Empty;
         }
 
-        ReadOnlySpan<byte> bytes = Take((long)length, what);
+        if (length > int.MaxValue)
+        {
+            throw Error($"{Name()} of {length} bytes at offset {Position} is too large");
+        }
+
+        var bytes = new ReadOnlySpan<byte>(_start + Position, (int)length);
+        Position += (long)length;
         try
         {
             return GgufConstants.StrictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException)
         {
-            throw Error($"{what} at offset {start} is not valid UTF-8");
+            throw Error($"{Name()} at offset {start} is not valid UTF-8");
         }
+
+        string Name() => what ?? $"element {index} of array '{arrayKey}'";
     }
 }

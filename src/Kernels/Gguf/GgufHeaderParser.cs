@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace EdgeLlm.Kernels.Gguf;
 
 /// <summary>What the parser found before the data section: everything is validated, tensor ranges included.</summary>
@@ -118,6 +122,64 @@ internal static class GgufHeaderParser
         };
     }
 
+    /// <summary>
+    /// An array of fixed-size scalars as a typed .NET array, decoded in one pass: no boxing and no description string per
+    /// element (a vocabulary's scores and token types are tens of thousands each). <see cref="GgufByteReader.ReadCount"/>
+    /// has already checked that the whole array fits in the file.
+    /// </summary>
+    private static Array ReadScalarArray(GgufByteReader reader, GgufValueType type, string key, int n)
+    {
+        ReadOnlySpan<byte> bytes = reader.Take((long)n * GgufConstants.ScalarSize(type), $"{n} {type} elements of array '{key}'");
+        switch (type)
+        {
+            case GgufValueType.UInt8: return bytes.ToArray();
+            case GgufValueType.Int8: return LittleEndian<sbyte>(bytes);
+            case GgufValueType.UInt16: return LittleEndian<ushort>(bytes);
+            case GgufValueType.Int16: return LittleEndian<short>(bytes);
+            case GgufValueType.UInt32: return LittleEndian<uint>(bytes);
+            case GgufValueType.Int32: return LittleEndian<int>(bytes);
+            case GgufValueType.Float32: return LittleEndian<float>(bytes);
+            case GgufValueType.UInt64: return LittleEndian<ulong>(bytes);
+            case GgufValueType.Int64: return LittleEndian<long>(bytes);
+            case GgufValueType.Float64: return LittleEndian<double>(bytes);
+            case GgufValueType.Bool:
+                var bools = new bool[n];
+                for (int i = 0; i < n; i++)
+                {
+                    bools[i] = bytes[i] switch
+                    {
+                        0 => false,
+                        1 => true,
+                        _ => throw reader.Error($"metadata '{key}' has invalid Bool byte {bytes[i]} (must be 0 or 1)"),
+                    };
+                }
+
+                return bools;
+            default:
+                throw new InvalidOperationException($"{type} is not a scalar");
+        }
+    }
+
+    /// <summary>Little-endian file bytes as T[]; byte-swapped on a big-endian host.</summary>
+    private static T[] LittleEndian<T>(ReadOnlySpan<byte> bytes)
+        where T : unmanaged
+    {
+        T[] values = MemoryMarshal.Cast<byte, T>(bytes).ToArray();
+        if (!BitConverter.IsLittleEndian)
+        {
+            Span<byte> raw = MemoryMarshal.AsBytes(values.AsSpan());
+            switch (Unsafe.SizeOf<T>())
+            {
+                case 2: BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, ushort>(raw), MemoryMarshal.Cast<byte, ushort>(raw)); break;
+                case 4: BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, uint>(raw), MemoryMarshal.Cast<byte, uint>(raw)); break;
+                case 8: BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, ulong>(raw), MemoryMarshal.Cast<byte, ulong>(raw)); break;
+                default: break;
+            }
+        }
+
+        return values;
+    }
+
     private static bool ReadBool(GgufByteReader reader, string key)
     {
         byte value = reader.ReadUInt8($"Bool value of metadata '{key}'");
@@ -156,7 +218,7 @@ internal static class GgufHeaderParser
                 var strings = new string[n];
                 for (int i = 0; i < n; i++)
                 {
-                    strings[i] = reader.ReadString($"element {i} of array '{key}'");
+                    strings[i] = reader.ReadArrayString(key, i);
                 }
 
                 return GgufValue.OfArray(type, strings);
@@ -170,13 +232,7 @@ internal static class GgufHeaderParser
 
                 return GgufValue.OfArray(type, arrays);
             default:
-                var values = Array.CreateInstance(GgufValue.ClrTypeOf(type), n);
-                for (int i = 0; i < n; i++)
-                {
-                    values.SetValue(ReadScalar(reader, type, key), i);
-                }
-
-                return GgufValue.OfArray(type, values);
+                return GgufValue.OfArray(type, ReadScalarArray(reader, type, key, n));
         }
     }
 

@@ -6,5 +6,5 @@ namespace EdgeLlm.EdgeRuntime.Tests.Infrastructure;
 public static class TestEngine
 {
     public static IInferenceEngine Load(ServiceOptions options) =>
-        LanguageModelEngine.Load(options.ModelPath, options.Threads, options.ContextLength);
+        LanguageModelEngine.Load(options.ModelPath, options.Threads, options.ContextLength, options.KvCache);
 }

@@ -87,6 +87,10 @@ public sealed class GgufRejectionTests
     public void BoolOtherThanZeroOrOne() => AssertRejected(RawGguf.Header(0, 1).Str("b").U32(7).U8(2).ToArray(), "invalid Bool byte 2");
 
     [Test]
+    public void BoolArrayElementOtherThanZeroOrOne() =>
+        AssertRejected(RawGguf.Header(0, 1).Str("b").U32(9).U32(7).U64(3).U8(1).U8(0).U8(5).ToArray(), "metadata 'b' has invalid Bool byte 5");
+
+    [Test]
     public void DuplicateMetadataKey() =>
         AssertRejected(RawGguf.Header(0, 2).KvU32("x.y", 1).KvU32("x.y", 2).ToArray(), "duplicate metadata key 'x.y'");
 
