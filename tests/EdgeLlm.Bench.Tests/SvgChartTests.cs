@@ -15,7 +15,7 @@ public class SvgChartTests
             new ThreadResult(1, new EngineNumbers(500, 150, 120, 5), new EngineNumbers(490, 170, 130, 5), 38, 280, 129),
             new ThreadResult(2, new EngineNumbers(900, 200, 70, 5), null, 47, 340, 0),
         };
-        var r = new BenchResult(o, "MobileLLM <125M> & co", "Q8_0", "AvxVnni", 2048, 132_000_000, 1e6, 90, 38, null, "llama.cpp", runs);
+        var r = new BenchResult(o, "MobileLLM <125M> & co", "Q8_0", "AvxVnni", 2048, 132_000_000, 1e6, 90, "f32", 38, null, "llama.cpp", runs);
 
         var doc = XDocument.Parse(SvgChart.Render(r));
         XNamespace ns = "http://www.w3.org/2000/svg";

@@ -48,7 +48,7 @@ internal sealed class LlamaCppBackend : IBenchBackend
             throw new InvalidOperationException($"llama.cpp could not load {modelPath}: {e.Message} {LastLog()}", e);
         }
 
-        Description = $"{Native.Value}; n_ctx {context.ContextSize}, n_batch {context.BatchSize}, n_ubatch {context.NativeHandle.UBatchSize}, {threads} thread(s)";
+        Description = $"{Native.Value}; n_ctx {context.ContextSize}, n_batch {context.BatchSize}, n_ubatch {context.NativeHandle.UBatchSize}, {threads} thread(s), KV cache {(parameters.TypeK is { } k ? k.ToString() : "f16 (its default)")}";
     }
 
     public string Description { get; }

@@ -28,7 +28,9 @@ public class OptionsTests
         Assert.That(errors.All(e => !e.Contains('\n')), Is.True);
     }
 
-    [TestCase(null, KvCacheType.F32)]
+    [TestCase(null, KvCacheType.Auto)]
+    [TestCase("auto", KvCacheType.Auto)]
+    [TestCase("f32", KvCacheType.F32)]
     [TestCase("f16", KvCacheType.F16)]
     [TestCase("Q8_0", KvCacheType.Q8_0)]
     public void KvCacheFormat(string? value, KvCacheType expected)
@@ -52,8 +54,8 @@ public class OptionsTests
             ["EdgeLlm:KvCache"] = "q4_0",
         }).Build();
         var errors = new List<string>();
-        Assert.That(ServiceOptions.Read(config, errors).KvCache, Is.EqualTo(KvCacheType.F32));
-        Assert.That(errors, Is.EqualTo(new[] { "EdgeLlm:KvCache: 'q4_0' is not f32, f16 or q8_0" }));
+        Assert.That(ServiceOptions.Read(config, errors).KvCache, Is.EqualTo(KvCacheType.Auto));
+        Assert.That(errors, Is.EqualTo(new[] { "EdgeLlm:KvCache: 'q4_0' is not auto, f32, f16 or q8_0" }));
     }
 
     [Test]

@@ -29,6 +29,7 @@ public static class BenchReport
             w.WriteNumber("weight_bytes_per_token", r.WeightBytesPerToken);
             w.WriteNumber("kv_bytes_per_token", Math.Round(r.KvBytesPerToken));
             w.WriteNumber("kv_cache_mb", Round(r.KvCacheMb));
+            w.WriteString("kv_cache", r.KvCacheType);
             w.WriteNumber("bandwidth_1t_gbs", Round(r.Bandwidth1Gbs));
             var m = r.Memory;
             Number(w, "rss_beyond_map_mb", m?.PrivateBeyondMapMb);
@@ -77,7 +78,8 @@ public static class BenchReport
         if (r.Memory is { } m)
         {
             sb.AppendLine(inv, $"memory     RSS {m.RssMb:F1} MB (peak {m.PeakRssMb:F1}), of which the model map {m.ModelMapRssMb:F1} MB; private beyond the map {m.PrivateBeyondMapMb:F1} MB " +
-                               $"(KV cache allocated {r.KvCacheMb:F1} MB, touched as far as the run went)");
+                               $"({m.PrivateDirtyMb:F1} MB written: heap, KV cache, JIT code; the rest clean pages of the runtime's own files, private while no other .NET process maps them)");
+            sb.AppendLine(inv, $"KV cache   {r.KvCacheType}, {r.KvCacheMb:F1} MB allocated for {r.ContextLength} tokens, touched as far as the run went");
         }
 
         sb.AppendLine();

@@ -21,7 +21,7 @@ public sealed record BenchOptions
     public int ContextLength { get; init; }
 
     /// <summary>Our KV cache format (llama.cpp keeps its own default, F16).</summary>
-    public EdgeLlm.Kernels.Model.KvCacheType KvCache { get; init; } = EdgeLlm.Kernels.Model.KvCacheType.F32;
+    public EdgeLlm.Kernels.Model.KvCacheType KvCache { get; init; } = EdgeLlm.Kernels.Model.KvCacheType.Auto;
 
     public bool VsLlamaCpp { get; init; }
 
@@ -44,6 +44,7 @@ public sealed record BenchResult(
     long WeightBytesPerToken,
     double KvBytesPerToken,
     double KvCacheMb,
+    string KvCacheType,
     double Bandwidth1Gbs,
     ProcessMemory? Memory,
     string? LlamaCppDescription,
@@ -74,6 +75,7 @@ public static class BenchRunner
         int context = 0;
         long weightBytes = 0;
         double kvPerPosition = 0, kvCacheMb = 0;
+        string kvCacheType = "";
 
         try
         {
@@ -96,6 +98,7 @@ public static class BenchRunner
                     weightBytes = ours.WeightBytesPerToken;
                     kvPerPosition = ours.KvBytesPerPosition;
                     kvCacheMb = lm.Transformer.Cache.Bytes / (1024.0 * 1024.0);
+                    kvCacheType = lm.Transformer.Cache.Type.ToString().ToLowerInvariant();
                 }
 
                 log($"bench: {threads} thread(s): warm-up");
@@ -155,7 +158,7 @@ public static class BenchRunner
             bandwidth?.Dispose();
         }
 
-        return new BenchResult(o, modelName, weightType, kernel, context, weightBytes, KvBytesPerToken(kvPerPosition, o), kvCacheMb, bw1,
+        return new BenchResult(o, modelName, weightType, kernel, context, weightBytes, KvBytesPerToken(kvPerPosition, o), kvCacheMb, kvCacheType, bw1,
             memory, llamaDescription, runs);
     }
 

@@ -9,7 +9,7 @@ public sealed class EngineBackend : IBenchBackend
 {
     private readonly LanguageModel lm;
 
-    public EngineBackend(string modelPath, int threads, int contextLength, EdgeLlm.Kernels.Model.KvCacheType kvCache = EdgeLlm.Kernels.Model.KvCacheType.F32)
+    public EngineBackend(string modelPath, int threads, int contextLength, EdgeLlm.Kernels.Model.KvCacheType kvCache = EdgeLlm.Kernels.Model.KvCacheType.Auto)
     {
         lm = LanguageModel.Load(modelPath, new ModelLoadOptions { Threads = threads, ContextLength = contextLength, KvCacheType = kvCache });
     }

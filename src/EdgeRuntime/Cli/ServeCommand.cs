@@ -16,7 +16,7 @@ public static class ServeCommand
         ["DeviceId"] = "ID",
         ["Threads"] = "N",
         ["ContextLength"] = "N",
-        ["KvCache"] = "f32|f16|q8_0",
+        ["KvCache"] = "auto|f32|f16|q8_0",
         ["FleetGroup"] = "GROUP",
         ["QueueLength"] = "N",
         ["MaxPromptLength"] = "CHARS",
@@ -56,7 +56,7 @@ public static class ServeCommand
         Flag("--device-id", "DeviceId", "topic root edgellm/{ID} (default: host name)");
         Flag("--threads", "Threads", "matmul threads (default: one per core)", "-t");
         Flag("--context-length", "ContextLength", "KV cache tokens (default: the model's)");
-        Flag("--kv-cache", "KvCache", "KV cache format: f32 (exact, default), f16, q8_0 (smallest)");
+        Flag("--kv-cache", "KvCache", "KV cache format: auto (default: q8_0 when the head size allows, else f32), f32 (exact), f16, q8_0");
         Flag("--fleet-group", "FleetGroup", "also take prompts from $share/GROUP/edgellm/fleet/prompt");
         Flag("--queue-length", "QueueLength", "prompts that may wait; one more gets 'busy' (default 8)");
         Flag("--max-prompt-length", "MaxPromptLength", "longest prompt in characters (default 8192)");

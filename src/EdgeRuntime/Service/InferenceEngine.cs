@@ -21,7 +21,7 @@ public interface IInferenceEngine : IDisposable
 /// <summary>The engine of src/Kernels behind <see cref="IInferenceEngine"/>.</summary>
 public sealed class LanguageModelEngine(LanguageModel model) : IInferenceEngine
 {
-    public static LanguageModelEngine Load(string path, int threads, int contextLength, KvCacheType kvCache = KvCacheType.F32) =>
+    public static LanguageModelEngine Load(string path, int threads, int contextLength, KvCacheType kvCache = KvCacheType.Auto) =>
         new(LanguageModel.Load(path, new ModelLoadOptions
         {
             Threads = threads > 0 ? threads : Environment.ProcessorCount,

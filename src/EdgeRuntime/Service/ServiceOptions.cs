@@ -40,10 +40,10 @@ public sealed record ServiceOptions
     public int ContextLength { get; init; }
 
     /// <summary>
-    /// KV cache format: F32 (exact, the default), F16, or Q8_0 (3.8x smaller than F32: MobileLLM-125M at 2 048 tokens
-    /// needs 25 MB instead of 94 MB; needs a head size that is a multiple of 32).
+    /// KV cache format: Auto (the default: Q8_0 when the head size is a multiple of 32, else F32), F32 (exact), F16, or
+    /// Q8_0 (3.8x smaller than F32: MobileLLM-125M at 2 048 tokens needs 25 MB instead of 94 MB).
     /// </summary>
-    public KvCacheType KvCache { get; init; } = KvCacheType.F32;
+    public KvCacheType KvCache { get; init; } = KvCacheType.Auto;
 
     public string DeviceId { get; init; } = DefaultDeviceId();
 
@@ -351,11 +351,12 @@ public sealed record ServiceOptions
             switch (String(key)?.ToLowerInvariant())
             {
                 case null: return fallback;
+                case "auto": return KvCacheType.Auto;
                 case "f32": return KvCacheType.F32;
                 case "f16": return KvCacheType.F16;
                 case "q8_0": return KvCacheType.Q8_0;
                 case var v:
-                    errors.Add($"{prefix}:{key}: '{v}' is not f32, f16 or q8_0");
+                    errors.Add($"{prefix}:{key}: '{v}' is not auto, f32, f16 or q8_0");
                     return fallback;
             }
         }

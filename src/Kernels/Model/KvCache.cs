@@ -14,6 +14,12 @@ public enum KvCacheType
 
     /// <summary>ggml Q8_0 blocks of 32 along each head (34 bytes per 32 values): 3.8× smaller than F32. Needs a head size that is a multiple of 32.</summary>
     Q8_0,
+
+    /// <summary>
+    /// Chosen when the model loads: <see cref="Q8_0"/> when the head size is a multiple of 32 (every MobileLLM size:
+    /// 3.8× less memory and KV traffic than F32, logits within a quantization step), otherwise <see cref="F32"/>.
+    /// </summary>
+    Auto,
 }
 
 /// <summary>

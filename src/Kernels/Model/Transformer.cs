@@ -56,6 +56,7 @@ public sealed unsafe class Transformer
             throw new ArgumentOutOfRangeException(nameof(contextLength), $"context length must be in [1, {config.ContextLength}], got {contextLength}");
         }
 
+        kvCacheType = ResolveKvCacheType(kvCacheType, config);
         if (kvCacheType == KvCacheType.Q8_0 && config.HeadDim % Q8_0.BlockSize != 0)
         {
             throw new ArgumentException($"a Q8_0 KV cache needs a head size that is a multiple of {Q8_0.BlockSize}; this model's is {config.HeadDim}", nameof(kvCacheType));
@@ -87,6 +88,10 @@ public sealed unsafe class Transformer
     }
 
     public ModelConfig Config => c;
+
+    /// <summary>What <see cref="KvCacheType.Auto"/> means for <paramref name="config"/>; other types are returned as given.</summary>
+    public static KvCacheType ResolveKvCacheType(KvCacheType type, ModelConfig config) =>
+        type != KvCacheType.Auto ? type : config.HeadDim % Q8_0.BlockSize == 0 ? KvCacheType.Q8_0 : KvCacheType.F32;
 
     public int ContextLength { get; }
 

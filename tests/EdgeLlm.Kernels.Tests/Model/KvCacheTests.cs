@@ -41,6 +41,18 @@ public class KvCacheTests
         Assert.Throws<ArgumentException>(() => LanguageModel.Load(TestModels.Stories260K(GgmlType.F32), new ModelLoadOptions { KvCacheType = KvCacheType.Q8_0 }));
     }
 
+    [Test]
+    public void AutoIsQ8_0WhereHeadsAreWholeBlocksElseF32()
+    {
+        using var tiny = LanguageModel.Load(TestModels.Stories260K(GgmlType.F32), new ModelLoadOptions { Threads = 1, KvCacheType = KvCacheType.Auto });
+        Assert.That(tiny.Config.HeadDim % 32, Is.Not.Zero);
+        Assert.That(tiny.Transformer.Cache.Type, Is.EqualTo(KvCacheType.F32));
+        using var shaped = LanguageModel.Load(TransformerBatchTests.ModelPath(GgmlType.Q8_0), new ModelLoadOptions { Threads = 1, KvCacheType = KvCacheType.Auto });
+        Assert.That(shaped.Config.HeadDim % 32, Is.Zero);
+        Assert.That(shaped.Transformer.Cache.Type, Is.EqualTo(KvCacheType.Q8_0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new KvCache(1, 4, 64, KvCacheType.Auto));
+    }
+
     /// <summary>
     /// 200 positions of the MobileLLM-shaped model: max |Δlogit| / max |logit| per position against the F32 cache.
     /// Measured: F16 2.2e-2, Q8_0 2.6e-2 worst over the 200 positions, greedy token equal at 194 and 192 of 200.
