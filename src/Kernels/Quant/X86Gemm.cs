@@ -30,10 +30,12 @@ internal static unsafe class X86Gemm
             for (; r + 8 <= r1; r += 8)
             {
                 UnpackQ8(a, r, u, dw);
+                var next = new TilePrefetch(a, r + 8, r1, a.Tokens / 2);
                 int t = 0;
                 for (; t + 2 <= a.Tokens; t += 2)
                 {
                     Q8Rows8x2<TDot>(a, r, t, u, dw);
+                    next.Step();
                 }
 
                 if (t < a.Tokens)
@@ -62,9 +64,11 @@ internal static unsafe class X86Gemm
             for (; r + 8 <= r1; r += 8)
             {
                 UnpackQ4(a, r, u, dw);
+                var next = new TilePrefetch(a, r + 8, r1, a.Tokens);
                 for (int t = 0; t < a.Tokens; t++)
                 {
                     Q4Rows8<TDot>(a, r, t, u, dw);
+                    next.Step();
                 }
             }
         }
@@ -72,6 +76,37 @@ internal static unsafe class X86Gemm
         for (int t = 0; r < r1 && t < a.Tokens; t++)
         {
             X86Kernels.Q4_0<TDot, NoSink>(a.ForToken(t), r, r1, default);
+        }
+    }
+
+    /// <summary>
+    /// Prefetches the next tile's eight rows a few cache lines per token while the current tile is multiplied, so the
+    /// unpacking of the next tile finds its weights in cache instead of waiting on memory.
+    /// </summary>
+    private struct TilePrefetch
+    {
+        private byte* p;
+        private readonly byte* end;
+        private readonly long stride;
+
+        public TilePrefetch(in MatVecArgs a, int row, int r1, int steps)
+        {
+            int rows = Math.Min(8, r1 - row);
+            p = rows > 0 ? a.W + (a.RowBytes * row) : null;
+            end = rows > 0 ? p + (a.RowBytes * rows) : null;
+            long lines = rows > 0 ? ((a.RowBytes * rows) + 63) / 64 : 0;
+            stride = steps > 0 ? ((lines + steps - 1) / steps) * 64 : 0;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step()
+        {
+            for (byte* q = p, stop = p + stride; q < stop && q < end; q += 64)
+            {
+                Sse.Prefetch0(q);
+            }
+
+            p += stride;
         }
     }
 
