@@ -178,15 +178,10 @@ public sealed unsafe class Transformer
     private void Attention(BlockWeights b, int pass, int pos, int n)
     {
         int dim = c.Dim, kvDim = c.KvDim;
-        for (int t = 0; t < n; t++)
-        {
-            Ops.RmsNorm(xb.AsSpan(t * dim, dim), x.AsSpan(t * dim, dim), b.AttnNorm, c.RmsEps);
-        }
-
         fixed (float* pxb = xb, pq = q, pk = k, pv = v, patt = att, pproj = proj, ps = scratch, pcos = ropeCos, psin = ropeSin)
         fixed (int* pslots = scratchSlots)
         {
-            QuantizeRows(xb, dim, n, b.Wq, b.Wk, b.Wv); // once for Q, K and V
+            PrepareRows(x, null, xb, b.AttnNorm, dim, n, IsQuantized(b.Wq) || IsQuantized(b.Wk) || IsQuantized(b.Wv)); // once for Q, K and V
             MatVec.MultiplyFused(pool, pxb, dim, xq, n, dim, b.Wq, pq, b.Wk, pk, b.Wv, pv);
             int half = c.RopeDims / 2;
             for (int t = 0; t < n; t++)
@@ -231,7 +226,7 @@ public sealed unsafe class Transformer
             int chunk = pool.Threads == 1 || work < 32_768 ? items : Math.Max(1, items / (pool.Threads * 4));
             pool.Run(items, chunk, grouped ? &GroupedAttentionBody : &AttentionBody, &args);
 
-            QuantizeRows(att, dim, n, b.Wo);
+            PrepareRows(att, null, null, null, dim, n, IsQuantized(b.Wo));
             MatVec.MultiplyFused(pool, patt, dim, xq, n, dim, b.Wo, pproj);
         }
 
@@ -241,17 +236,11 @@ public sealed unsafe class Transformer
     private void FeedForward(BlockWeights b, int n)
     {
         int dim = c.Dim, hidden = c.HiddenDim;
-        for (int t = 0; t < n; t++)
-        {
-            Ops.RmsNorm(xb.AsSpan(t * dim, dim), x.AsSpan(t * dim, dim), b.FfnNorm, c.RmsEps);
-        }
-
         fixed (float* pxb = xb, ph = hb, ph2 = hb2, pproj = proj)
         {
-            QuantizeRows(xb, dim, n, b.Gate, b.Up); // once for gate and up
+            PrepareRows(x, null, xb, b.FfnNorm, dim, n, IsQuantized(b.Gate) || IsQuantized(b.Up)); // once for gate and up
             MatVec.MultiplyFused(pool, pxb, dim, xq, n, hidden, b.Gate, ph, b.Up, ph2);
-            Ops.SwiGlu(hb.AsSpan(0, n * hidden), hb2.AsSpan(0, n * hidden));
-            QuantizeRows(hb, hidden, n, b.Down);
+            PrepareRows(hb, hb2, null, null, hidden, n, IsQuantized(b.Down)); // SwiGLU, then quantized for Down
             MatVec.MultiplyFused(pool, ph, hidden, xq, n, dim, b.Down, pproj);
         }
 
@@ -424,6 +413,81 @@ public sealed unsafe class Transformer
                 xq.QuantizeRow(t, src.AsSpan(t * width, width));
             }
         }
+    }
+
+    /// <summary>
+    /// Per token row t &lt; n of <paramref name="src"/> (<paramref name="width"/> values each): src = silu(src)·up when
+    /// <paramref name="up"/> is given; dst = RMSNorm(src)·weight when <paramref name="weight"/> is given; then the row
+    /// (dst, else src) quantized into row t of the activation buffer when <paramref name="quantize"/>. Rows are
+    /// independent, so a prefill batch spreads them over the worker pool; a single token runs on the caller.
+    /// </summary>
+    private void PrepareRows(float[] src, float[]? up, float[]? dst, float[]? weight, int width, int n, bool quantize)
+    {
+        fixed (float* ps = src, pu = up, pd = dst, pw = weight)
+        {
+            var args = new PrepArgs
+            {
+                Src = ps,
+                Up = pu,
+                Dst = pd,
+                Weight = pw,
+                Eps = c.RmsEps,
+                Width = width,
+                Q = xq.View,
+                Quantize = quantize,
+            };
+            if (n > 1 && pool.Threads > 1)
+            {
+                pool.Run(n, Math.Max(1, n / (pool.Threads * 4)), &PrepareBody, &args);
+            }
+            else
+            {
+                PrepareBody(&args, 0, n);
+            }
+        }
+
+        if (quantize)
+        {
+            xq.SetLength(width);
+        }
+    }
+
+    private static void PrepareBody(void* context, int t0, int t1)
+    {
+        var a = (PrepArgs*)context;
+        int w = a->Width;
+        for (int t = t0; t < t1; t++)
+        {
+            float* row = a->Src + ((long)t * w);
+            if (a->Up != null)
+            {
+                Ops.SwiGlu(new Span<float>(row, w), new ReadOnlySpan<float>(a->Up + ((long)t * w), w));
+            }
+
+            if (a->Weight != null)
+            {
+                float* normed = a->Dst + ((long)t * w);
+                Ops.RmsNorm(new Span<float>(normed, w), new ReadOnlySpan<float>(row, w), new ReadOnlySpan<float>(a->Weight, w), a->Eps);
+                row = normed;
+            }
+
+            if (a->Quantize)
+            {
+                Q8Activations.QuantizeRow(a->Q, t, row, w);
+            }
+        }
+    }
+
+    private struct PrepArgs
+    {
+        public float* Src;
+        public float* Up;
+        public float* Dst;
+        public float* Weight;
+        public float Eps;
+        public int Width;
+        public Q8RowsView Q;
+        public bool Quantize;
     }
 
     private static bool IsQuantized(in WeightMatrix m) => m.Type is Gguf.GgmlType.Q8_0 or Gguf.GgmlType.Q4_0;

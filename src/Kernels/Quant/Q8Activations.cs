@@ -108,6 +108,48 @@ public sealed unsafe class Q8Activations
         Quantize(x, Vector128.IsHardwareAccelerated, row);
     }
 
+    /// <summary>The buffer as raw pointers, for kernels on the worker pool that fill rows of a batch in parallel.</summary>
+    internal Q8RowsView View => new(qs, scales, sums, Capacity, Rows);
+
+    /// <summary>
+    /// Quantizes row <paramref name="row"/> of <paramref name="v"/> from <paramref name="x"/> (<paramref name="n"/>
+    /// values, a multiple of 32). Rows are independent, so threads may fill different rows at once; the owner then
+    /// declares the length with <see cref="SetLength"/>. Same bytes as <see cref="QuantizeRow"/>.
+    /// </summary>
+    internal static void QuantizeRow(in Q8RowsView v, int row, float* x, int n)
+    {
+        if ((uint)row >= (uint)v.Rows || n % Q8_0.BlockSize != 0 || n > v.Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(row), $"row {row} of {v.Rows}, {n} values (capacity {v.Capacity})");
+        }
+
+        int b0 = row * (v.Capacity / Q8_0.BlockSize);
+        bool simd = Vector128.IsHardwareAccelerated;
+        for (int b = 0; b < n / Q8_0.BlockSize; b++)
+        {
+            int k = b0 + b;
+            if (simd)
+            {
+                QuantizeBlockSimd(x + (b * 32), v.Qs + (k * 32), v.Scales + k, v.Sums + k);
+            }
+            else
+            {
+                QuantizeBlockScalar(x + (b * 32), v.Qs + (k * 32), v.Scales + k, v.Sums + k);
+            }
+        }
+    }
+
+    /// <summary>Declares every row quantized by <see cref="QuantizeRowConcurrent"/> to hold <paramref name="n"/> values.</summary>
+    internal void SetLength(int n)
+    {
+        if (n % Q8_0.BlockSize != 0 || n > Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(n));
+        }
+
+        Length = n;
+    }
+
     /// <summary>Quantizes with the SIMD loop or the scalar reference (both give the same bytes for finite input).</summary>
     internal void Quantize(ReadOnlySpan<float> x, bool simd, int row = 0)
     {
@@ -136,7 +178,12 @@ public sealed unsafe class Q8Activations
         Length = x.Length;
     }
 
-    private void QuantizeBlockScalar(float* x, int b)
+    private void QuantizeBlockScalar(float* x, int b) => QuantizeBlockScalar(x, qs + (b * 32), scales + b, sums + b);
+
+    private void QuantizeBlockSimd(float* x, int b) => QuantizeBlockSimd(x, qs + (b * 32), scales + b, sums + b);
+
+    /// <summary>One block: 32 values at q, the f16-rounded scale at d, the sum of the values at s.</summary>
+    internal static void QuantizeBlockScalar(float* x, sbyte* q, float* d, int* s)
     {
         float amax = 0f;
         for (int j = 0; j < 32; j++)
@@ -144,8 +191,7 @@ public sealed unsafe class Q8Activations
             amax = MathF.Max(amax, MathF.Abs(x[j]));
         }
 
-        float id = SetScale(b, amax);
-        sbyte* q = qs + (b * 32);
+        float id = SetScale(d, amax);
         int sum = 0;
         for (int j = 0; j < 32; j++)
         {
@@ -154,10 +200,10 @@ public sealed unsafe class Q8Activations
             sum += v;
         }
 
-        sums[b] = sum;
+        *s = sum;
     }
 
-    private void QuantizeBlockSimd(float* x, int b)
+    internal static void QuantizeBlockSimd(float* x, sbyte* q, float* d, int* s)
     {
         Vector128<float> v0 = Vector128.Load(x), v1 = Vector128.Load(x + 4), v2 = Vector128.Load(x + 8), v3 = Vector128.Load(x + 12);
         Vector128<float> v4 = Vector128.Load(x + 16), v5 = Vector128.Load(x + 20), v6 = Vector128.Load(x + 24), v7 = Vector128.Load(x + 28);
@@ -166,22 +212,35 @@ public sealed unsafe class Q8Activations
             Vector128.Max(Vector128.Max(Vector128.Abs(v4), Vector128.Abs(v5)), Vector128.Max(Vector128.Abs(v6), Vector128.Abs(v7))));
         float amax = MathF.Max(MathF.Max(m[0], m[1]), MathF.Max(m[2], m[3]));
 
-        Vector128<float> id = Vector128.Create(SetScale(b, amax));
+        Vector128<float> id = Vector128.Create(SetScale(d, amax));
         Vector128<int> q0 = Vector128.ConvertToInt32(Vector128.Round(v0 * id)), q1 = Vector128.ConvertToInt32(Vector128.Round(v1 * id));
         Vector128<int> q2 = Vector128.ConvertToInt32(Vector128.Round(v2 * id)), q3 = Vector128.ConvertToInt32(Vector128.Round(v3 * id));
         Vector128<int> q4 = Vector128.ConvertToInt32(Vector128.Round(v4 * id)), q5 = Vector128.ConvertToInt32(Vector128.Round(v5 * id));
         Vector128<int> q6 = Vector128.ConvertToInt32(Vector128.Round(v6 * id)), q7 = Vector128.ConvertToInt32(Vector128.Round(v7 * id));
 
-        sbyte* q = qs + (b * 32);
         Vector128.Narrow(Vector128.Narrow(q0, q1), Vector128.Narrow(q2, q3)).Store(q);
         Vector128.Narrow(Vector128.Narrow(q4, q5), Vector128.Narrow(q6, q7)).Store(q + 16);
-        sums[b] = Vector128.Sum(((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7)));
+        *s = Vector128.Sum(((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7)));
     }
 
-    /// <summary>Stores the f16-rounded scale of block <paramref name="b"/> and returns the multiplier 127 / amax.</summary>
-    private float SetScale(int b, float amax)
+    /// <summary>Stores the f16-rounded scale at <paramref name="d"/> and returns the multiplier 127 / amax.</summary>
+    private static float SetScale(float* d, float amax)
     {
-        scales[b] = Fp16.ToSingle(Fp16.FromSingle(amax / 127f));
+        *d = Fp16.ToSingle(Fp16.FromSingle(amax / 127f));
         return amax != 0f ? 127f / amax : 0f;
     }
+}
+
+/// <summary>Raw pointers of a <see cref="Q8Activations"/> buffer (valid while the buffer lives; its arrays are pinned).</summary>
+internal readonly unsafe struct Q8RowsView(sbyte* qs, float* scales, int* sums, int capacity, int rows)
+{
+    public sbyte* Qs { get; } = qs;
+
+    public float* Scales { get; } = scales;
+
+    public int* Sums { get; } = sums;
+
+    public int Capacity { get; } = capacity;
+
+    public int Rows { get; } = rows;
 }
