@@ -12,6 +12,13 @@ public unsafe class GroupedAttentionTests
 {
     public static IEnumerable<TestCaseData> Cases()
     {
+        if (!GroupedAttention.Supported(64, 3, KvCacheType.Q8_0))
+        {
+            // one case that reports the kernel missing on this CPU, not thirty-two identical skips
+            yield return new TestCaseData(KvCacheType.Q8_0, 3, 64, 7).SetArgDisplayNames("not on this CPU");
+            yield break;
+        }
+
         foreach (KvCacheType type in new[] { KvCacheType.F32, KvCacheType.Q8_0 })
         {
             foreach (int group in new[] { 1, 2, 3, 4 })
