@@ -149,17 +149,7 @@ public unsafe class MatVecTests
 
         int[] oracle = OracleSums(GgmlType.Q8_0, w, rows, cols, xq);
         Assert.That(oracle[0], Is.EqualTo(32 * 128 * 127));
-        fixed (byte* pw = w)
-        {
-            var m = new WeightMatrix(GgmlType.Q8_0, pw, rows, cols);
-            float[] y = new float[rows];
-            float[] yRef = new float[rows];
-            int[] sums = new int[rows * 2];
-            MatVec.RowsWithBlockSums(m, xq, yRef, KernelPath.Scalar, 0, rows, new int[rows * 2]);
-            MatVec.RowsWithBlockSums(m, xq, y, path, 0, rows, sums);
-            Assert.That(sums, Is.EqualTo(oracle));
-            AssertBitEqual(y, yRef, "-128 weights");
-        }
+        AssertPathEqualsOracleAndScalar(path, GgmlType.Q8_0, w, rows, cols, xq, oracle, "-128 weights");
     }
 
     [TestCaseSource(nameof(Paths))]
@@ -194,16 +184,22 @@ public unsafe class MatVecTests
 
         int[] oracle = OracleSums(GgmlType.Q4_0, w, rows, cols, xq);
         Assert.That(oracle[0], Is.EqualTo(32 * 7 * 127));
+        AssertPathEqualsOracleAndScalar(path, GgmlType.Q4_0, w, rows, cols, xq, oracle, "nibble extremes");
+    }
+
+    /// <summary>The path's block sums equal the oracle's and its outputs the scalar path's, bit for bit.</summary>
+    private static void AssertPathEqualsOracleAndScalar(KernelPath path, GgmlType type, byte[] w, int rows, int cols, Q8Activations xq, int[] oracle, string what)
+    {
         fixed (byte* pw = w)
         {
-            var m = new WeightMatrix(GgmlType.Q4_0, pw, rows, cols);
+            var m = new WeightMatrix(type, pw, rows, cols);
             float[] y = new float[rows];
             float[] yRef = new float[rows];
-            int[] sums = new int[rows * 2];
-            MatVec.RowsWithBlockSums(m, xq, yRef, KernelPath.Scalar, 0, rows, new int[rows * 2]);
+            int[] sums = new int[oracle.Length];
+            MatVec.RowsWithBlockSums(m, xq, yRef, KernelPath.Scalar, 0, rows, new int[oracle.Length]);
             MatVec.RowsWithBlockSums(m, xq, y, path, 0, rows, sums);
             Assert.That(sums, Is.EqualTo(oracle));
-            AssertBitEqual(y, yRef, "nibble extremes");
+            AssertBitEqual(y, yRef, what);
         }
     }
 
