@@ -16,6 +16,11 @@ namespace EdgeLlm.Kernels.Threading;
 /// only while G is unfinished, so the slot a successful claimer read cannot have been reused (that needs G + 1 done).
 /// An exception thrown on any thread is rethrown to the caller. Nothing is allocated per call. One <see cref="Run"/>
 /// at a time.
+/// The one thing the caller cannot take over is a chunk a worker has claimed and is then preempted in the middle of:
+/// the caller waits for it. When that keeps happening — three waits far longer than the caller's own chunks took within
+/// 100 ms, as when another process keeps a core busy (two threads then ran slower than one) — jobs run on the caller
+/// alone for <see cref="SoloMilliseconds"/> while the workers park, then the workers are tried again. A single stall
+/// (a virtual CPU briefly descheduled by its host) changes nothing.
 /// </summary>
 public sealed unsafe class WorkerPool : IDisposable
 {
@@ -31,6 +36,9 @@ public sealed unsafe class WorkerPool : IDisposable
     private int sleepers;     // workers parked on the monitor
     private int busy;         // 1 while a Run is in progress
     private volatile bool disposed;
+    private long soloUntil;   // timestamp before which jobs run on the caller alone
+    private long stall1;      // timestamps of the last two stalls
+    private long stall2;
     private volatile bool failed;
     private Exception? failure;
 
@@ -85,7 +93,7 @@ public sealed unsafe class WorkerPool : IDisposable
             return;
         }
 
-        if (workers.Length == 0 || chunkSize >= items)
+        if (workers.Length == 0 || chunkSize >= items || (Adaptive && Stopwatch.GetTimestamp() < soloUntil))
         {
             work(context, 0, items);
             return;
@@ -116,8 +124,11 @@ public sealed unsafe class WorkerPool : IDisposable
                 }
             }
 
-            Drain(g);
+            long started = Stopwatch.GetTimestamp();
+            int mine = Drain(g);
+            long drained = Stopwatch.GetTimestamp();
             WaitUntilDone(items);
+            NoteWait(started, drained, mine, Stopwatch.GetTimestamp());
             Exception? error = failure;
             if (error is not null)
             {
@@ -130,6 +141,15 @@ public sealed unsafe class WorkerPool : IDisposable
             Volatile.Write(ref busy, 0);
         }
     }
+
+    /// <summary>How long jobs run on the caller alone once workers keep being found preempted mid-chunk.</summary>
+    public const int SoloMilliseconds = 100;
+
+    /// <summary>Whether repeated worker stalls send jobs to the caller alone (tests that need the workers turn it off).</summary>
+    internal bool Adaptive { get; set; } = true;
+
+    /// <summary>Whether jobs currently run on the caller alone (see the class remarks).</summary>
+    public bool IsSolo => Adaptive && Stopwatch.GetTimestamp() < Volatile.Read(ref soloUntil);
 
     /// <summary>Stops and joins the worker threads.</summary>
     public void Dispose()
@@ -156,15 +176,16 @@ public sealed unsafe class WorkerPool : IDisposable
     /// before each claim; a successful claim proves the slot still held generation g's job when it was read.
     /// After a failure the remaining chunks are claimed and counted without running.
     /// </summary>
-    private void Drain(uint g)
+    private int Drain(uint g)
     {
         ref Job job = ref jobs[g & 1];
+        int chunks = 0;
         while (true)
         {
             long s = Volatile.Read(ref state.Value);
             if ((uint)(s >> 32) != g)
             {
-                return; // a newer job: ours is long finished
+                return chunks; // a newer job: ours is long finished
             }
 
             int start = (int)s;
@@ -173,7 +194,7 @@ public sealed unsafe class WorkerPool : IDisposable
             void* context = job.Context;
             if (start >= n)
             {
-                return;
+                return chunks;
             }
 
             int end = Math.Min(n, start + c);
@@ -196,7 +217,32 @@ public sealed unsafe class WorkerPool : IDisposable
             }
 
             Interlocked.Add(ref done.Value, end - start);
+            chunks++;
         }
+    }
+
+    /// <summary>
+    /// After a job: the caller ran <paramref name="mine"/> chunks from <paramref name="started"/> to
+    /// <paramref name="drained"/>, then waited until <paramref name="finished"/> for chunks workers had claimed. A running
+    /// worker finishes its last chunk within about one chunk's time; a wait four times longer (and over 0.5 ms) is a
+    /// stall, and the third stall within 100 ms sends jobs to the caller alone.
+    /// </summary>
+    private void NoteWait(long started, long drained, int mine, long finished)
+    {
+        long waited = finished - drained;
+        long perChunk = mine > 0 ? (drained - started) / mine : drained - started;
+        if (waited <= (4 * perChunk) + (Stopwatch.Frequency / 2_000))
+        {
+            return;
+        }
+
+        if (finished - stall2 < Stopwatch.Frequency / 10)
+        {
+            Volatile.Write(ref soloUntil, finished + (Stopwatch.Frequency * SoloMilliseconds / 1000));
+        }
+
+        stall2 = stall1;
+        stall1 = finished;
     }
 
     private void WaitUntilDone(int items)

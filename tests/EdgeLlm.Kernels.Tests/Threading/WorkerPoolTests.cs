@@ -73,7 +73,7 @@ public unsafe class WorkerPoolTests
     [Test]
     public void WorkIsSharedAcrossThreads()
     {
-        using var pool = new WorkerPool(2, KernelPath.Scalar);
+        using var pool = new WorkerPool(2, KernelPath.Scalar) { Adaptive = false };
         var seen = new ThreadRecord { Caller = Environment.CurrentManagedThreadId };
         for (int attempt = 0; attempt < 200 && seen.Others == 0; attempt++)
         {
@@ -86,7 +86,7 @@ public unsafe class WorkerPoolTests
     [Test]
     public void ExceptionOnAWorkerSurfacesToTheCallerAndThePoolSurvives()
     {
-        using var pool = new WorkerPool(2, KernelPath.Scalar);
+        using var pool = new WorkerPool(2, KernelPath.Scalar) { Adaptive = false };
         ThrowState* state = stackalloc ThrowState[1];
         state->Caller = Environment.CurrentManagedThreadId;
         state->WorkerThrew = 0;
@@ -130,6 +130,47 @@ public unsafe class WorkerPoolTests
         pool.Dispose(); // joins every worker; returning proves they stopped
         pool.Dispose(); // idempotent
         Assert.Throws<ObjectDisposedException>(() => pool.Run(8, 1, &Count, null));
+    }
+
+    /// <summary>
+    /// Workers that keep stalling in the middle of claimed chunks (as when another process takes their core) make the
+    /// caller wait far longer than its own chunks took: after the third such wait within 100 ms the pool runs jobs on
+    /// the caller alone, every item still exactly once, and tries the workers again after
+    /// <see cref="WorkerPool.SoloMilliseconds"/>. One stall alone changes nothing.
+    /// </summary>
+    [Test]
+    public void RepeatedWorkerStallsSendJobsToTheCallerForAWhile()
+    {
+        using var pool = new WorkerPool(2, KernelPath.Scalar);
+        var rec = new ThreadRecord { Caller = Environment.CurrentManagedThreadId };
+        int stalls = 0;
+        for (int attempt = 0; attempt < 200 && !pool.IsSolo; attempt++)
+        {
+            int before = rec.Others;
+            pool.Run(64, 1, &StallOnWorker, &rec);
+            stalls += rec.Others > before ? 1 : 0;
+            if (stalls == 1)
+            {
+                Assert.That(pool.IsSolo, Is.False, "one stall sent the pool solo");
+            }
+        }
+
+        Assert.That(pool.IsSolo, Is.True, "repeated 20 ms stalls on a worker did not send jobs to the caller");
+        Assert.That(stalls, Is.GreaterThanOrEqualTo(3));
+
+        int others = rec.Others;
+        int[] hits = new int[64];
+        fixed (int* p = hits)
+        {
+            pool.Run(64, 1, &StallOnWorker, &rec);
+            pool.Run(64, 1, &Count, p);
+        }
+
+        Assert.That(rec.Others, Is.EqualTo(others), "a job ran on a worker while the pool was solo");
+        Assert.That(hits, Is.All.EqualTo(1));
+
+        Thread.Sleep(WorkerPool.SoloMilliseconds + 50);
+        Assert.That(pool.IsSolo, Is.False, "the pool did not try its workers again");
     }
 
     [Test]
@@ -194,6 +235,22 @@ public unsafe class WorkerPoolTests
         }
 
         Thread.SpinWait(2000);
+    }
+
+    /// <summary>A chunk on a worker thread takes 20 ms (a preempted worker); the caller's take a few microseconds, long
+    /// enough for a waking worker to claim one.</summary>
+    private static void StallOnWorker(void* context, int start, int end)
+    {
+        var rec = (ThreadRecord*)context;
+        if (Environment.CurrentManagedThreadId != rec->Caller)
+        {
+            Interlocked.Increment(ref rec->Others);
+            Thread.Sleep(20);
+        }
+        else
+        {
+            Thread.SpinWait(2000);
+        }
     }
 
     /// <summary>The caller holds its first chunk until a worker has claimed the other one and thrown.</summary>
