@@ -273,7 +273,10 @@ public sealed unsafe class Transformer
         }
     }
 
-    /// <summary>One attention head of one token per item: scores over the cache, softmax, weighted sum of values.</summary>
+    /// <summary>
+    /// One attention head of one token per item: scores over the cache, softmax, weighted sum of values. The scalar twin
+    /// of <see cref="GroupedAttention"/>, and the path on CPUs or head shapes that kernel does not cover.
+    /// </summary>
     private static void AttentionBody(void* context, int i0, int i1)
     {
         var a = (AttnArgs*)context;
@@ -284,7 +287,6 @@ public sealed unsafe class Transformer
             float* sc = a->Scratch + ((long)slot * a->ScratchStride);
             float* tmp = sc + (a->ScratchStride - (2 * RoundUp(hd, 16)));
             bool f32 = a->Type == KvCacheType.F32;
-            bool fusedQ8 = a->Type == KvCacheType.Q8_0 && AttentionQ8.Supported(hd);
             long rb = a->RowBytes;
             byte* keys = a->Keys + (a->PassRows * rb), values = a->Values + (a->PassRows * rb);
             for (int i = i0; i < i1; i++)
@@ -295,43 +297,19 @@ public sealed unsafe class Transformer
                 float* qh = a->Q + ((long)t * a->Dim) + (h * hd);
                 float scale = a->Scale;
                 var row = new Span<float>(tmp, hd);
-                if (fusedQ8)
+                for (int p = 0; p <= last; p++)
                 {
-                    // Q8_0 rows dequantized in registers: d·q is exact in float, so this is the dequantize-then-dot
-                    // result bit for bit without the round trip through memory.
-                    int kvOffBytes = kvOff / Q8_0.BlockSize * Q8_0.BlockBytes;
-                    for (int p = 0; p <= last; p++)
-                    {
-                        sc[p] = AttentionQ8.Dot(qh, keys + (p * rb) + kvOffBytes, hd) * scale;
-                    }
-                }
-                else
-                {
-                    for (int p = 0; p <= last; p++)
-                    {
-                        float* kr = f32 ? (float*)(keys + (p * rb)) + kvOff : Dequantized(keys + (p * rb), a->Type, kvOff, row, tmp);
-                        sc[p] = Ops.Dot(qh, kr, hd) * scale;
-                    }
+                    float* kr = f32 ? (float*)(keys + (p * rb)) + kvOff : Dequantized(keys + (p * rb), a->Type, kvOff, row, tmp);
+                    sc[p] = Ops.Dot(qh, kr, hd) * scale;
                 }
 
                 Ops.Softmax(new Span<float>(sc, last + 1));
                 float* oh = a->Out + ((long)t * a->Dim) + (h * hd);
                 new Span<float>(oh, hd).Clear();
-                if (fusedQ8)
+                for (int p = 0; p <= last; p++)
                 {
-                    int kvOffBytes = kvOff / Q8_0.BlockSize * Q8_0.BlockBytes;
-                    for (int p = 0; p <= last; p++)
-                    {
-                        AttentionQ8.AddScaled(oh, values + (p * rb) + kvOffBytes, sc[p], hd);
-                    }
-                }
-                else
-                {
-                    for (int p = 0; p <= last; p++)
-                    {
-                        float* vr = f32 ? (float*)(values + (p * rb)) + kvOff : Dequantized(values + (p * rb), a->Type, kvOff, row, tmp);
-                        Ops.AddScaled(oh, vr, sc[p], hd);
-                    }
+                    float* vr = f32 ? (float*)(values + (p * rb)) + kvOff : Dequantized(values + (p * rb), a->Type, kvOff, row, tmp);
+                    Ops.AddScaled(oh, vr, sc[p], hd);
                 }
             }
         }
