@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace EdgeLlm.Device.Gpio;
 
 /// <summary>One /dev/gpiochipN as the chip table saw it.</summary>
@@ -9,5 +11,7 @@ public sealed record GpioChipEntry(int Number, string? Label, int Lines, int Ope
 {
     public string Name => $"gpiochip{Number}";
 
-    public override string ToString() => Label is null ? $"{Name} [unreadable: errno {OpenErrno}]" : $"{Name} [{Label}]";
+    public override string ToString() => Label is null
+        ? $"{Name} [cannot open: {Marshal.GetPInvokeErrorMessage(OpenErrno)}]"
+        : $"{Name} [{Label}]";
 }
