@@ -42,10 +42,10 @@ internal static partial class GpioErrors
             + "lists them), or Gpio:Enabled to false");
 
     internal static GpioDeviceException NoPermission(string chip, int line, Exception? inner = null) =>
-        new($"no permission to open /dev/{chip} (GPIO line {line}): {GroupFix}", inner);
+        new($"no permission to open /dev/{DeviceName(chip)} (GPIO line {line}): {GroupFix}", inner);
 
     internal static GpioDeviceException LineBusy(string chip, int line, string setting, Exception? inner = null) =>
-        new($"GPIO line {line} on {chip} is in use by another program or driver (EBUSY): stop it (gpioinfo {chip} "
+        new($"GPIO line {line} on {chip} is in use by another program or driver (EBUSY): stop it (gpioinfo {DeviceName(chip)} "
             + $"names the consumer) or set Gpio:{setting} to a free line", inner);
 
     internal static GpioDeviceException LineOutOfRange(string chip, int line, int lines, string setting) =>
@@ -123,6 +123,13 @@ internal static partial class GpioErrors
         {
             return [];
         }
+    }
+
+    /// <summary>"gpiochip0 [pinctrl-bcm2711]" → "gpiochip0", the name gpioinfo and /dev know.</summary>
+    private static string DeviceName(string chip)
+    {
+        var i = chip.IndexOf(' ', StringComparison.Ordinal);
+        return i < 0 ? chip : chip[..i];
     }
 
     private static string FirstLine(string s)
