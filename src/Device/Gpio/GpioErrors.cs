@@ -85,6 +85,12 @@ internal static partial class GpioErrors
             return g;
         }
 
+        // LibGpiodDriver's static constructor asks libgpiod for its version, so a missing library arrives wrapped.
+        if (e is TypeInitializationException { InnerException: { } cause })
+        {
+            e = cause;
+        }
+
         if (e is DllNotFoundException or EntryPointNotFoundException
             || (e is PlatformNotSupportedException && e.Message.Contains("ibgpiod", StringComparison.Ordinal)))
         {

@@ -47,6 +47,12 @@ public sealed class GpioPushButton : IPushButton
         ArgumentNullException.ThrowIfNull(controller);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
+        var errors = options.Validate().ToList();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", errors), nameof(options));
+        }
+
         _controller = controller;
         _line = line;
         _pressedLevel = options.ActiveLow ? PinValue.Low : PinValue.High;

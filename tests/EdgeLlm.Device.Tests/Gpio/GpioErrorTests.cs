@@ -109,6 +109,14 @@ public class GpioErrorTests
     }
 
     [Test]
+    public void LibgpiodMissingInsideTheDriversTypeInitializer()
+    {
+        var e = OpenFails(new GpioOptions { Driver = "libgpiod" }, _ => throw new TypeInitializationException(
+            "System.Device.Gpio.Drivers.LibGpiodDriver", new DllNotFoundException("Unable to load shared library 'libgpiod.so.2'")));
+        Assert.That(e.Message, Does.StartWith("Gpio:Driver libgpiod needs libgpiod.so.2 (or .so.1), which is not installed"));
+    }
+
+    [Test]
     public void AnythingElseKeepsTheDriversFirstLineAndNamesChipAndLine()
     {
         var e = OpenFails(new GpioOptions(),

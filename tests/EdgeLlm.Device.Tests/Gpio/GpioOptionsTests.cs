@@ -27,8 +27,13 @@ public class GpioOptionsTests
     {
         var o = new GpioOptions
         {
-            Chip = "/sys/class/gpio", Driver = "sysfs", ButtonLine = -2, LedLine = -5, DebounceMs = 5000,
-            ShortPressMs = 300, LongHoldMs = 100,
+            Chip = "/sys/class/gpio",
+            Driver = "sysfs",
+            ButtonLine = -2,
+            LedLine = -5,
+            DebounceMs = 5000,
+            ShortPressMs = 300,
+            LongHoldMs = 100,
         };
         var errors = o.Validate().ToList();
         Assert.That(errors, Is.EqualTo(new[]
