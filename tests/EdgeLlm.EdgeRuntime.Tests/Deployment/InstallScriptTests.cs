@@ -270,6 +270,7 @@ public class InstallScriptTests
     [TestCase("--uninstall --board pi5", "--uninstall takes no --from")]
     [TestCase("--root /nonexistent-edgellm-root", "--root /nonexistent-edgellm-root: no such directory")]
     [TestCase("--from {empty}", "no edgellm executable in it")]
+    [TestCase("--dry-run", "no published program beside install.sh: pass --from DIR")]
     [TestCase("--from {nomodel}", "no models/stories260K-q8_0.gguf in it")]
     public void BadOptionsAreOneLineErrorsAndChangeNothing(string args, string message)
     {
@@ -288,6 +289,27 @@ public class InstallScriptTests
         Assert.That(run.Stderr.TrimEnd('\n').Split('\n'), Has.Length.EqualTo(1), run.Stderr);
         Assert.That(run.Stderr, Does.StartWith("install.sh: ").And.Contain(message));
         Assert.That(TreeSnapshot.Capture(root.Root).Diff(before), Is.Empty);
+    }
+
+    [Test]
+    public void TheScriptInsideAPublishedFolderInstallsThatFolder()
+    {
+        // publish output that carries the installer: install.sh, systemd/ and boards/ beside the executable
+        using var root = new FakeRoot();
+        File.Copy(InstallScript.ScriptPath, Path.Combine(root.Published, "install.sh"));
+        foreach (var file in Directory.GetFiles(Path.Combine(InstallScript.HardwareDir, "systemd")).Concat(Directory.GetFiles(Path.Combine(InstallScript.HardwareDir, "boards"), "*", SearchOption.AllDirectories)))
+        {
+            var target = Path.Combine(root.Published, Path.GetRelativePath(InstallScript.HardwareDir, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        var run = ScriptRun.Start("bash", Path.Combine(root.Published, "install.sh"), "--root", root.Root, "--board", "pi4");
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(File.ReadAllBytes(root["opt/edgellm/edgellm"]), Is.EqualTo(File.ReadAllBytes(Path.Combine(root.Published, "edgellm"))));
+        Assert.That(File.Exists(root["opt/edgellm/install.sh"]), Is.True, "the installer travels with the program");
+        Assert.That(JsonNode.Parse(root.Read("etc/edgellm/appsettings.json"))!["EdgeLlm"]!["Gpio"]!["Chip"]!.GetValue<string>(), Is.EqualTo("pinctrl-bcm2711"));
     }
 
     [Test]
