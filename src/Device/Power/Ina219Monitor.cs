@@ -52,10 +52,9 @@ public sealed class Ina219Monitor : IPowerMonitor
             : shuntFullScale <= 0.16 * (1 + 1e-9) ? Ina219PgaSensitivity.PlusOrMinus160mv
             : Ina219PgaSensitivity.PlusOrMinus320mv;
 
-        // Single 12-bit conversions (532 µs): the binding busy-waits one conversion time on each of the three register
-        // reads of a reading, so a 128-sample average would block 204 ms per reading, longer than a 10 Hz period.
-        _ina.BusAdcResolutionOrSamples = Ina219AdcResolutionOrSamples.Adc12Bit;
-        _ina.ShuntAdcResolutionOrSamples = Ina219AdcResolutionOrSamples.Adc12Bit;
+        // The ADCs stay at the reset default, single 12-bit conversions (532 µs): the binding busy-waits one conversion
+        // time on each of the three register reads of a reading, so a 128-sample average would block 204 ms per
+        // reading, longer than a 10 Hz period. (Its shunt-ADC setter also shifts the field into the wrong bits.)
         _ina.OperatingMode = Ina219OperatingMode.ShuntAndBusContinuous;
 
         // A unit LSB makes the binding return raw register counts (exact in its float arithmetic): the binding reads
@@ -90,6 +89,13 @@ public sealed class Ina219Monitor : IPowerMonitor
                 int current = unchecked((short)(ushort)_ina.ReadCurrent().Amperes);
                 double power = Math.Round((double)_ina.ReadPower().Watts / 20);
                 double volts = _ina.ReadBusVoltage().Volts;
+
+                // The binding sign-extends the bus register, which is unsigned (bits 15-3): above 16.38 V it goes negative.
+                if (volts < 0)
+                {
+                    volts += 8192 * 0.004;
+                }
+
                 return new PowerReading(power * 20 * CurrentLsb, volts, current * CurrentLsb, null, _time.GetUtcNow());
             }
             catch (IOException e)
