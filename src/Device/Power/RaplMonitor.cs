@@ -51,7 +51,7 @@ public sealed partial class RaplMonitor : IPowerMonitor
             }
             catch (UnauthorizedAccessException)
             {
-                reason = $"rapl: {energy} is readable by root only (Linux 5.10 and later): run as root, or allow it: sudo chmod a+r {root}/*/energy_uj (again after each boot, or in a udev rule)";
+                reason = $"rapl: {energy} is readable by root only (since the CVE-2020-8694 fix): run as root, or allow it: sudo chmod a+r {root}/*/energy_uj (again after each boot, or in a udev rule)";
                 return null;
             }
             catch (Exception e) when (e is IOException or InvalidDataException)
