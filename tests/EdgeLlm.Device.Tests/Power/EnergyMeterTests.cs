@@ -1,6 +1,6 @@
-using NUnit.Framework;
 using EdgeLlm.Device.Power;
 using Microsoft.Extensions.Time.Testing;
+using NUnit.Framework;
 
 namespace EdgeLlm.Device.Tests.Power;
 
