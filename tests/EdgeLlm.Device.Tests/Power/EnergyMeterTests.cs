@@ -126,4 +126,27 @@ public class EnergyMeterTests
         Assert.That(r.JoulesPerToken(10), Is.EqualTo(0.5).Within(1e-9));
         Assert.That(r.JoulesPerToken(0), Is.Null);
     }
+
+    [Test]
+    public void SampledWindowOverASimulatedIna219()
+    {
+        // 1 A at 5 V through the chip's own arithmetic, 10 Hz for 3 s: the figure a reply would carry
+        var time = new FakeTimeProvider();
+        var chip = new SimulatedIna219 { Physics = (0.1, 5.0) };
+        using var ina = new Ina219Monitor(chip, 0.1, 3.2, time);
+        double watts = ina.Read().Watts;
+        using var window = new EnergyMeter(ina, time, 10).Start();
+        for (int i = 0; i < 30; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        var r = window.Stop();
+        Assert.That(window.Counter, Is.False);
+        Assert.That(window.Samples, Is.EqualTo(30));
+        Assert.That(r.Joules, Is.EqualTo(watts * 3).Within(1e-9));
+        Assert.That(r.Joules, Is.EqualTo(15.0).Within(0.015), "5 W for 3 s within the chip's resolution");
+        Assert.That(r.Source, Is.EqualTo("ina219"));
+        Assert.That(r.JoulesPerToken(30), Is.EqualTo(r.Joules / 30));
+    }
 }

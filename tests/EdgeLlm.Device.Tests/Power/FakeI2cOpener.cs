@@ -24,37 +24,6 @@ public sealed class FakeI2cOpener : II2cOpener
         }
 
         Opened++;
-        return Devices.TryGetValue((busId, address), out var d) ? new Handle(d) : new NoDevice(new I2cConnectionSettings(busId, address));
-    }
-
-    private sealed class Handle(I2cDevice chip) : I2cDevice
-    {
-        private bool _closed;
-
-        public override I2cConnectionSettings ConnectionSettings => chip.ConnectionSettings;
-
-        public override byte ReadByte() => Open().ReadByte();
-
-        public override void Read(Span<byte> buffer) => Open().Read(buffer);
-
-        public override void WriteByte(byte value) => Open().WriteByte(value);
-
-        public override void Write(ReadOnlySpan<byte> buffer) => Open().Write(buffer);
-
-        public override void WriteRead(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer) => Open().WriteRead(writeBuffer, readBuffer);
-
-        protected override void Dispose(bool disposing)
-        {
-            _closed = true;
-            base.Dispose(disposing);
-        }
-
-        private I2cDevice Open() => _closed ? throw new ObjectDisposedException("i2c handle") : chip;
-    }
-
-    private sealed class NoDevice(I2cConnectionSettings settings) : I2cSimulatedDeviceBase(settings)
-    {
-        public override void WriteRead(byte[] inputBuffer, byte[] outputBuffer) =>
-            throw new IOException("Error 121 performing I2C data transfer (no acknowledge)");
+        return Devices.TryGetValue((busId, address), out var d) ? new I2cHandle(d) : new NackingI2cDevice(new I2cConnectionSettings(busId, address));
     }
 }

@@ -54,6 +54,25 @@ public class SysfsSourceTests
     }
 
     [Test]
+    public void HwmonWithPowerAndEnergyTakesWattsFromPowerAndEnergyFromTheCounter()
+    {
+        using var tree = new TempTree();
+        tree.Write("hwmon0/name", "acpi_meter");
+        tree.Write("hwmon0/power1_input", "12500000");
+        tree.Write("hwmon0/energy1_input", "1000000");
+        var time = new FakeTimeProvider();
+        using var m = HwmonMonitor.TryOpen(tree.Root, time, out string reason);
+        Assert.That(m, Is.Not.Null, reason);
+        time.Advance(TimeSpan.FromSeconds(1));
+        tree.Write("hwmon0/energy1_input", "11000000");
+        var r = m!.Read();
+        Assert.That(r.Watts, Is.EqualTo(12.5).Within(1e-12));
+        Assert.That(r.EnergyJoules, Is.EqualTo(10.0).Within(1e-12));
+        Assert.That(m.HasEnergyCounter, Is.True);
+        Assert.That(m.Description, Does.Contain("power1_input + energy1_input"));
+    }
+
+    [Test]
     public void HwmonVoltsTimesAmpsWhenThereIsNoPower()
     {
         using var tree = new TempTree();
