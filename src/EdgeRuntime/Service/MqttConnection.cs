@@ -6,25 +6,6 @@ using MQTTnet.Protocol;
 
 namespace EdgeLlm.EdgeRuntime.Service;
 
-/// <summary>One received PUBLISH, with what is needed to acknowledge it later on the same connection.</summary>
-public sealed class Delivery
-{
-    internal Delivery(MqttApplicationMessageReceivedEventArgs args, long connection)
-    {
-        Args = args;
-        Connection = connection;
-    }
-
-    public MqttApplicationMessage Message => Args.ApplicationMessage;
-
-    public string Topic => Args.ApplicationMessage.Topic;
-
-    /// <summary>Which connection (counted from 1) delivered it; an ack is only valid on that connection.</summary>
-    public long Connection { get; }
-
-    internal MqttApplicationMessageReceivedEventArgs Args { get; }
-}
-
 /// <summary>
 /// The service's MQTT 5 client: a persistent session (clean start false, session expiry), a retained last will,
 /// reconnect with exponential backoff and jitter, resubscribe on every connect, publishes that wait out a

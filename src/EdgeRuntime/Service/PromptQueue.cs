@@ -5,46 +5,6 @@ using MQTTnet.Protocol;
 
 namespace EdgeLlm.EdgeRuntime.Service;
 
-/// <summary>A prompt accepted for generation, with the delivery to acknowledge when its reply is complete.</summary>
-public sealed class PromptJob(PromptRequest request, ReplyTarget target, string key, Delivery delivery)
-{
-    private readonly Lock _lock = new();
-    private Delivery _delivery = delivery;
-
-    public PromptRequest Request { get; } = request;
-
-    public ReplyTarget Target { get; } = target;
-
-    /// <summary>Identifies a redelivered copy of the same PUBLISH (topic, payload, response topic, correlation data).</summary>
-    public string Key { get; } = key;
-
-    public CancellationTokenSource Cancellation { get; } = new();
-
-    /// <summary>The reply has been sent but the acknowledgement could not be (connection lost): waiting for the redelivery.</summary>
-    public bool Answered { get; set; }
-
-    public DateTime AnsweredAt { get; set; }
-
-    public Delivery Delivery
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _delivery;
-            }
-        }
-
-        set
-        {
-            lock (_lock)
-            {
-                _delivery = value;
-            }
-        }
-    }
-}
-
 /// <summary>The bounded queue between the gateway and the inference worker.</summary>
 public sealed class PromptQueue(int capacity)
 {
@@ -92,36 +52,4 @@ public sealed class PromptQueue(int capacity)
     }
 
     public void MarkIdle() => Volatile.Write(ref _running, 0);
-}
-
-/// <summary>Builds the reply messages of one request.</summary>
-internal static class ReplyMessages
-{
-    public static MqttApplicationMessage Build(ReplyTarget target, byte[] payload)
-    {
-        var b = new MqttApplicationMessageBuilder()
-            .WithTopic(target.Topic)
-            .WithPayload(payload)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithContentType("application/json")
-            .WithPayloadFormatIndicator(MqttPayloadFormatIndicator.CharacterData);
-        if (target.CorrelationData is { Length: > 0 } correlation)
-        {
-            b.WithCorrelationData(correlation);
-        }
-
-        return b.Build();
-    }
-}
-
-/// <summary>Default generation settings that a request's fields override.</summary>
-internal static class GenerationDefaults
-{
-    public static SamplingOptions Sampling(ServiceOptions o) => new()
-    {
-        Temperature = o.Temperature,
-        TopK = o.TopK,
-        TopP = o.TopP,
-        RepetitionPenalty = o.RepetitionPenalty,
-    };
 }

@@ -5,15 +5,6 @@ using EdgeLlm.Kernels.Generation;
 
 namespace EdgeLlm.EdgeRuntime.Service;
 
-/// <summary>Where and how a reply goes: the topic, and the MQTT 5 correlation data to echo (if any).</summary>
-public sealed record ReplyTarget(string Topic, byte[]? CorrelationData);
-
-/// <summary>Energy figures of one generation; all null until a power monitor provides them.</summary>
-public sealed record EnergyReport(double? EnergyJoules, double? JoulesPerToken, string? PowerSource)
-{
-    public static EnergyReport None { get; } = new(null, null, null);
-}
-
 /// <summary>The JSON payloads of DESIGN §4 (snake_case).</summary>
 public static class Replies
 {
