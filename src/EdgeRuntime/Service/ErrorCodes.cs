@@ -4,7 +4,7 @@ using EdgeLlm.Kernels.Generation;
 
 namespace EdgeLlm.EdgeRuntime.Service;
 
-/// <summary>Error codes of DESIGN §4.</summary>
+/// <summary>Error codes of the error reply (docs/mqtt.md).</summary>
 public static class ErrorCodes
 {
     public const string BadRequest = "bad_request";

@@ -18,7 +18,7 @@ public sealed class MqttService(
     {
         gateway.Start();
         status.Start();
-        await connection.StartAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        await connection.StartAsync(gateway.HandleMessageAsync, gateway.HandleConnectedAsync, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         log.LogInformation("serving edgellm/{Device}/prompt{Fleet}", options.DeviceId, options.FleetGroup is null ? "" : $" and fleet group '{options.FleetGroup}'");
     }
 

@@ -1,15 +1,14 @@
-using System.Threading.Channels;
-using EdgeLlm.Kernels.Generation;
-using MQTTnet;
-using MQTTnet.Protocol;
-
 namespace EdgeLlm.EdgeRuntime.Service;
 
-/// <summary>A prompt accepted for generation, with the delivery to acknowledge when its reply is complete.</summary>
-public sealed class PromptJob(PromptRequest request, ReplyTarget target, string key, Delivery delivery)
+/// <summary>
+/// A prompt accepted for generation. An MQTT prompt carries the delivery to acknowledge when its reply is complete;
+/// a prompt from another source (a voice transcript) has none.
+/// </summary>
+public sealed class PromptJob(PromptRequest request, ReplyTarget target, string key, Delivery? delivery)
 {
     private readonly Lock _lock = new();
-    private Delivery _delivery = delivery;
+    private readonly TaskCompletionSource<PromptOutcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Delivery? _delivery = delivery;
 
     public PromptRequest Request { get; } = request;
 
@@ -25,7 +24,11 @@ public sealed class PromptJob(PromptRequest request, ReplyTarget target, string 
 
     public DateTime AnsweredAt { get; set; }
 
-    public Delivery Delivery
+    /// <summary>Completes when the final reply (done or error) has been published.</summary>
+    public Task<PromptOutcome> Outcome => _outcome.Task;
+
+    /// <summary>The MQTT delivery to acknowledge; null for a prompt from a local source.</summary>
+    public Delivery? Delivery
     {
         get
         {
@@ -43,4 +46,6 @@ public sealed class PromptJob(PromptRequest request, ReplyTarget target, string 
             }
         }
     }
+
+    internal void SetOutcome(PromptOutcome outcome) => _outcome.TrySetResult(outcome);
 }

@@ -1,53 +1,63 @@
 using System.Threading.Channels;
-using EdgeLlm.Kernels.Generation;
-using MQTTnet;
-using MQTTnet.Protocol;
 
 namespace EdgeLlm.EdgeRuntime.Service;
 
-/// <summary>The bounded queue between the gateway and the inference worker.</summary>
+/// <summary>
+/// The queue between the prompt sources (MQTT, voice) and the inference worker, in arrival order. Its capacity is a
+/// deliberate limit for sources that can be told "busy" (<see cref="TryEnqueue"/>); MQTT prompts are limited by the
+/// broker instead (Receive Maximum = <see cref="Capacity"/> + 1, acknowledgement after the reply), and those a broker
+/// sends beyond that are held here unacknowledged, never refused (<see cref="Enqueue"/>; docs/mqtt.md).
+/// </summary>
 public sealed class PromptQueue(int capacity)
 {
-    private readonly Channel<PromptJob> _channel = Channel.CreateBounded<PromptJob>(new BoundedChannelOptions(Math.Max(1, capacity))
+    private readonly Channel<PromptJob> _channel = Channel.CreateUnbounded<PromptJob>(new UnboundedChannelOptions
     {
         SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait,
     });
 
-    private readonly int _capacity = capacity;
+    private readonly int _capacity = Math.Max(0, capacity);
     private int _count;
     private int _running;
 
+    /// <summary>Prompts that may wait behind the running one.</summary>
     public int Capacity => _capacity;
+
+    /// <summary>The running prompt and the waiting ones: the most an MQTT 5 broker should have in flight with us.</summary>
+    public ushort ReceiveMaximum => (ushort)Math.Clamp(_capacity + 1, 1, ushort.MaxValue);
 
     /// <summary>Prompts waiting (not counting the running one).</summary>
     public int Depth => Volatile.Read(ref _count);
 
     public bool Running => Volatile.Read(ref _running) != 0;
 
-    /// <summary>False when the queue is full (the caller answers "busy").</summary>
+    /// <summary>Queues unless <see cref="Capacity"/> prompts already wait (or, with capacity 0, one runs); false = "busy".</summary>
     public bool TryEnqueue(PromptJob job)
     {
-        // capacity 0: only accept while nothing runs or waits
-        if (_capacity == 0 && (Running || Depth > 0))
+        if (Depth >= _capacity && (_capacity > 0 || Running || Depth > 0))
         {
             return false;
         }
 
+        Enqueue(job);
+        return true;
+    }
+
+    /// <summary>Queues whatever the depth: for prompts the broker already limits (each one unacknowledged until answered).</summary>
+    public void Enqueue(PromptJob job)
+    {
+        Interlocked.Increment(ref _count);
         if (!_channel.Writer.TryWrite(job))
         {
-            return false;
+            Interlocked.Decrement(ref _count);
+            throw new InvalidOperationException("the prompt queue is closed");
         }
-
-        Interlocked.Increment(ref _count);
-        return true;
     }
 
     public async ValueTask<PromptJob> DequeueAsync(CancellationToken cancellationToken)
     {
         var job = await _channel.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        Interlocked.Decrement(ref _count);
         Volatile.Write(ref _running, 1);
+        Interlocked.Decrement(ref _count);
         return job;
     }
 

@@ -4,7 +4,7 @@ using EdgeLlm.Kernels.Generation;
 
 namespace EdgeLlm.EdgeRuntime.Service;
 
-/// <summary>A validated prompt request (the JSON of DESIGN §4).</summary>
+/// <summary>A validated prompt request (docs/mqtt.md).</summary>
 public sealed record PromptRequest
 {
     public required string Id { get; init; }

@@ -5,7 +5,7 @@ using EdgeLlm.Kernels.Generation;
 
 namespace EdgeLlm.EdgeRuntime.Service;
 
-/// <summary>The JSON payloads of DESIGN §4 (snake_case).</summary>
+/// <summary>The JSON payloads of docs/mqtt.md (snake_case).</summary>
 public static class Replies
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -30,6 +30,9 @@ public static class Replies
         w.WriteNumber("tokens_per_second", Round(stats.TokensPerSecond));
         WriteNullable(w, "energy_joules", energy.EnergyJoules);
         WriteNullable(w, "joules_per_token", energy.JoulesPerToken);
+        WriteNullable(w, "average_watts", energy.AverageWatts);
+        WriteNullable(w, "idle_watts", energy.IdleWatts);
+        WriteNullable(w, "energy_above_idle_joules", energy.EnergyAboveIdleJoules);
         if (energy.PowerSource is null)
         {
             w.WriteNull("power_source");

@@ -1,34 +1,43 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeLlm.EdgeRuntime.Service;
 
 /// <summary>Sends WATCHDOG=1 to systemd while the worker makes progress (WatchdogSec= in the unit).</summary>
-public sealed class SystemdWatchdog(InferenceWorker worker, Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier notifier, ILogger<SystemdWatchdog> log) : BackgroundService
+public sealed class SystemdWatchdog(InferenceWorker worker, ISystemdNotifier notifier, WatchdogTiming? timing, ILogger<SystemdWatchdog> log) : BackgroundService
 {
+    private long _pings;
+
+    /// <summary>Pings sent since start.</summary>
+    public long Pings => Interlocked.Read(ref _pings);
+
+    /// <summary>
+    /// Whether to ping now: while idle, or while the running generation produced a token within
+    /// <see cref="WatchdogTiming.Stall"/> (a generation beats on every token; idle waiting beats too).
+    /// </summary>
+    public static bool Healthy(bool idle, TimeSpan sinceHeartbeat, WatchdogTiming timing) => idle || sinceHeartbeat < timing.Stall;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!notifier.IsEnabled || !ulong.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), out var usec) || usec == 0)
+        if (!notifier.IsEnabled || timing is null)
         {
             return;
         }
 
-        var interval = TimeSpan.FromMicroseconds(usec / 2);
-        // a long prefill on a slow board yields no token for a while: only a worker silent for this long is stuck
-        var stall = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMicroseconds(usec * 4).Ticks, TimeSpan.FromMinutes(10).Ticks));
-        log.LogInformation("systemd watchdog every {Interval}", interval);
+        log.LogInformation("systemd watchdog every {Interval}", timing.Interval);
         while (!stoppingToken.IsCancellationRequested)
         {
-            // A generation beats on every token; idle waiting beats too. A worker stuck inside one token for
-            // several watchdog periods stops the pings, and systemd restarts the service.
-            if (worker.Idle || worker.SinceHeartbeat < stall)
+            // A worker stuck inside one token for several watchdog periods stops the pings, and systemd restarts us.
+            if (Healthy(worker.Idle, worker.SinceHeartbeat, timing))
             {
-                notifier.Notify(new Microsoft.Extensions.Hosting.Systemd.ServiceState("WATCHDOG=1"));
+                notifier.Notify(new ServiceState("WATCHDOG=1"));
+                Interlocked.Increment(ref _pings);
             }
 
             try
             {
-                await Task.Delay(interval, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(timing.Interval, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
