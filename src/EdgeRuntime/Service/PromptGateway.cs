@@ -35,6 +35,7 @@ public sealed class PromptGateway
     private volatile bool _accepting = true;
     private long _errors;
     private long _duplicates;
+    private long _redeliveries;
 
     public PromptGateway(MqttConnection connection, PromptQueue queue, StatusPublisher status, Topics topics, ServiceOptions options, ILogger<PromptGateway> log)
     {
@@ -57,6 +58,9 @@ public sealed class PromptGateway
 
     /// <summary>Error replies sent (bad_request, too_long, busy) since start.</summary>
     public long ErrorsSent => Interlocked.Read(ref _errors);
+
+    /// <summary>Redelivered copies of prompts already held (after a reconnect), recognised and not answered again.</summary>
+    public long RedeliveriesRecognised => Interlocked.Read(ref _redeliveries);
 
     public void Start()
     {
@@ -295,6 +299,7 @@ public sealed class PromptGateway
             {
                 // The broker redelivered a prompt we already hold (its acknowledgement was lost with the connection).
                 held.Delivery = delivery;
+                Interlocked.Increment(ref _redeliveries);
                 if (held.Answered)
                 {
                     _held.Remove(key);

@@ -17,6 +17,7 @@ public sealed class PromptQueue(int capacity)
 
     private readonly int _capacity = Math.Max(0, capacity);
     private int _count;
+    private int _peak;
     private int _running;
 
     /// <summary>Prompts that may wait behind the running one.</summary>
@@ -27,6 +28,9 @@ public sealed class PromptQueue(int capacity)
 
     /// <summary>Prompts waiting (not counting the running one).</summary>
     public int Depth => Volatile.Read(ref _count);
+
+    /// <summary>The most prompts that have waited at once since start.</summary>
+    public int PeakDepth => Volatile.Read(ref _peak);
 
     public bool Running => Volatile.Read(ref _running) != 0;
 
@@ -45,7 +49,12 @@ public sealed class PromptQueue(int capacity)
     /// <summary>Queues whatever the depth: for prompts the broker already limits (each one unacknowledged until answered).</summary>
     public void Enqueue(PromptJob job)
     {
-        Interlocked.Increment(ref _count);
+        var depth = Interlocked.Increment(ref _count);
+        for (var peak = Volatile.Read(ref _peak); depth > peak; peak = Volatile.Read(ref _peak))
+        {
+            Interlocked.CompareExchange(ref _peak, depth, peak);
+        }
+
         if (!_channel.Writer.TryWrite(job))
         {
             Interlocked.Decrement(ref _count);

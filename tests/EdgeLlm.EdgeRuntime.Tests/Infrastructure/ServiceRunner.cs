@@ -47,12 +47,18 @@ public sealed class InProcessService : IAsyncDisposable
         ShutdownTimeoutSeconds = 10,
     };
 
-    public static async Task<InProcessService> StartAsync(ServiceOptions options, bool waitConnected = true)
+    public PromptQueue Queue => _host.Services.GetRequiredService<PromptQueue>();
+
+    public IServiceProvider Services => _host.Services;
+
+    /// <param name="engine">The engine (owned by the service from now on); null = the real one on <see cref="ServiceOptions.ModelPath"/>.</param>
+    /// <param name="configure">Adds or replaces services (e.g. an <see cref="IEnergyMeter"/>).</param>
+    public static async Task<InProcessService> StartAsync(ServiceOptions options, bool waitConnected = true, IInferenceEngine? engine = null,
+        Action<IServiceCollection>? configure = null)
     {
-        var errors = new List<string>();
-        var engine = TestEngine.Load(options);
+        engine ??= TestEngine.Load(options);
         var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("EDGELLM_TEST_LOG"), true, out var l) ? l : LogLevel.Error;
-        var host = ServiceHost.Build(options, engine, minimumLevel: level);
+        var host = ServiceHost.Build(options, engine, minimumLevel: level, configure: configure);
         await host.StartAsync();
         var s = new InProcessService(options, host, engine);
         if (waitConnected)
