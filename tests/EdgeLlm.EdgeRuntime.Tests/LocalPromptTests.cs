@@ -69,6 +69,25 @@ public class LocalPromptTests
     }
 
     [Test]
+    public async Task StoppingTheServiceEndsEveryLocalPrompt()
+    {
+        var engine = new ScriptedEngine { Default = new GenerationScript { Tokens = [.. Enumerable.Repeat(" la", 2000)], DelayPerToken = TimeSpan.FromMilliseconds(5) } };
+        await using var service = await InProcessService.StartAsync(InProcessService.Defaults(), engine: engine);
+        var running = service.Gateway.SubmitLocalAsync(service.Gateway.LocalRequest("voice-1", "long") with { MaxTokens = 2000 }, service.Topics.VoiceReply(1));
+        await WaitUntilAsync(() => service.Queue.Running);
+        var waiting = service.Gateway.SubmitLocalAsync(service.Gateway.LocalRequest("voice-2", "next"), service.Topics.VoiceReply(2));
+        await WaitUntilAsync(() => service.Queue.Depth == 1);
+
+        await service.StopAsync();
+        var first = await running.WaitAsync(Wait);
+        var second = await waiting.WaitAsync(Wait);
+        Assert.That(first.FinishReason, Is.EqualTo("cancelled"), "the running one ends cancelled, as an MQTT prompt does");
+        Assert.That(second.ErrorCode, Is.EqualTo("busy"));
+        Assert.That(second.Text, Is.EqualTo("the service stopped before this prompt ran"));
+        Assert.That(engine.Generated, Is.EqualTo(new[] { "long" }));
+    }
+
+    [Test]
     public void ALocalPromptNeedsAPublishableReplyTopic()
     {
         var options = InProcessService.Defaults();

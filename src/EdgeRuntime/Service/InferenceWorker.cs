@@ -76,6 +76,8 @@ public sealed class InferenceWorker(
             }
             finally
             {
+                // a local source waiting for this prompt must hear of it even when no reply went out
+                job.SetOutcome(PromptOutcome.Error(job.Request.Id, ErrorCodes.Internal, "the prompt ended without a reply"));
                 queue.MarkIdle();
                 status.PublishSoon();
             }
@@ -108,7 +110,7 @@ public sealed class InferenceWorker(
                     StopStrings = request.Stop,
                 };
                 GenerationStats? stats = null;
-                var measurement = energy.Start(request);
+                var measurement = StartMeasurement(request);
                 await foreach (var ev in engine.GenerateAsync(request.Prompt, options, linked.Token).ConfigureAwait(false))
                 {
                     Beat();
@@ -157,6 +159,19 @@ public sealed class InferenceWorker(
         job.SetOutcome(reply.Outcome ?? PromptOutcome.Error(request.Id, ErrorCodes.Internal, "no reply"));
         await gateway.CompleteAsync(job, _abort.Token).ConfigureAwait(false);
         Interlocked.Increment(ref _completed);
+    }
+
+    private IEnergyMeasurement StartMeasurement(PromptRequest request)
+    {
+        try
+        {
+            return energy.Start(request);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("energy measurement not started: {Error}", e.Message);
+            return NoEnergyMeter.Instance;
+        }
     }
 
     private EnergyReport StopMeasurement(IEnergyMeasurement measurement, GenerationStats stats)

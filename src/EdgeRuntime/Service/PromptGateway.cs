@@ -76,6 +76,15 @@ public sealed class PromptGateway
     public async Task StopAsync()
     {
         _accepting = false;
+        lock (_heldLock)
+        {
+            // local prompts still waiting have no broker to keep them for the next run
+            foreach (var job in _held.Values.Where(j => j.Delivery is null))
+            {
+                job.SetOutcome(PromptOutcome.Error(job.Request.Id, ErrorCodes.Busy, "the service stopped before this prompt ran"));
+            }
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         _immediate.Writer.TryComplete();
         try
