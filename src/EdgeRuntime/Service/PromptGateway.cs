@@ -155,8 +155,8 @@ public sealed class PromptGateway
     /// <summary>
     /// Queues a prompt from a source other than MQTT (a voice transcript): the same queue, the same worker, the reply
     /// published on <paramref name="replyTopic"/> like any other (for voice <see cref="Topics.VoiceReply"/>). Nothing
-    /// to acknowledge; a full queue answers "busy" (published and returned). Cancel it with <see cref="Cancel"/> and
-    /// its id. Returns when the final reply has been published.
+    /// to acknowledge; a full queue answers "busy" (published and returned; while the service stops, only returned).
+    /// Cancel it with <see cref="Cancel"/> and its id. Returns when the final reply has been published.
     /// </summary>
     public async Task<PromptOutcome> SubmitLocalAsync(PromptRequest request, string replyTopic, CancellationToken cancellationToken = default)
     {
@@ -169,7 +169,9 @@ public sealed class PromptGateway
         var target = new ReplyTarget(replyTopic, null);
         if (!_accepting)
         {
-            return await ReplyErrorAsync(target, request.Id, ErrorCodes.Busy, "the service is stopping", cancellationToken).ConfigureAwait(false);
+            // not published: a stopping service may have no connection left to publish on
+            Interlocked.Increment(ref _errors);
+            return PromptOutcome.Error(request.Id, ErrorCodes.Busy, "the service is stopping");
         }
 
         var job = new PromptJob(request, target, "local\n" + Interlocked.Increment(ref _duplicates) + "\n" + request.Id, null);
