@@ -13,5 +13,6 @@ var root = new RootCommand("EdgeLlm: fixed-point MobileLLM / llama inference for
     ServeCommand.Create(),
     AskCommand.Create(),
     BenchCommand.Create(),
+    ListenCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -83,8 +83,9 @@ public sealed unsafe class PocketSphinxSpeechToText : ISpeechToText
                 throw new SpeechException($"{Name}: ps_start_utt failed");
             }
 
+            short[] dithered = Dither(samples.Span);
             int processed;
-            fixed (short* data = samples.Span)
+            fixed (short* data = dithered)
             {
                 processed = _lib.ProcessRaw(_decoder, data, (nuint)samples.Length, 0, 1);
             }
@@ -107,6 +108,28 @@ public sealed unsafe class PocketSphinxSpeechToText : ISpeechToText
 
             return new Transcript(text, likelihood, watch.Elapsed.TotalSeconds);
         }
+    }
+
+    /// <summary>
+    /// Adds ±1 LSB of noise from a fixed seed (so a given recording always decodes the same). The front end takes the
+    /// log of each frame's energy: a digitally silent frame (espeak-ng writes exact zeros between words, so does a
+    /// muted microphone) wrecks the cepstral mean, and all four test commands then decoded to nothing; with this
+    /// dither all four came out exactly. PocketSphinx's own -dither draws from a process-wide generator instead.
+    /// </summary>
+    internal static short[] Dither(ReadOnlySpan<short> samples)
+    {
+        var result = new short[samples.Length];
+        uint state = 0x9E3779B9;
+        for (int i = 0; i < samples.Length; i++)
+        {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            int noise = (int)(state % 3) - 1;
+            result[i] = (short)Math.Clamp(samples[i] + noise, short.MinValue, short.MaxValue);
+        }
+
+        return result;
     }
 
     private static string? ReadGrammar(string? grammarFile)
