@@ -115,11 +115,12 @@ public sealed class AlsaAudioSource : IAudioSource
         string message =
             all.Contains("Device or resource busy", StringComparison.Ordinal)
                 ? $"device {Device} is busy: another program is recording"
-            : all.Contains("Unknown PCM", StringComparison.Ordinal)
-                ? $"no ALSA device named {Device} (`arecord -L` lists the names)"
+            // Checked before "Unknown PCM": with no card at all, ALSA also reports "default" as an unknown PCM.
             : all.Contains("cannot find card", StringComparison.Ordinal) || all.Contains("Cannot get card index", StringComparison.Ordinal)
                     || all.Contains("No such device", StringComparison.Ordinal)
                 ? $"device {Device}: no such sound card (is the microphone plugged in? `arecord -l` lists the cards)"
+            : all.Contains("Unknown PCM", StringComparison.Ordinal)
+                ? $"no ALSA device named {Device} (`arecord -L` lists the names)"
             : all.Contains("Permission denied", StringComparison.Ordinal)
                 ? $"device {Device}: permission denied (add the user to the audio group: sudo usermod -aG audio $USER)"
             : all.Contains("Invalid argument", StringComparison.Ordinal) || all.Contains("not available", StringComparison.Ordinal)
