@@ -23,12 +23,22 @@ public sealed record PocketSphinxModel(string AcousticModel, string Dictionary, 
             throw new SpeechException($"PocketSphinx model folder {root} not found: {fix}");
         }
 
-        string? acoustic = File.Exists(Path.Combine(root, "mdef"))
+        string? acoustic = File.Exists(Path.Combine(root, "mdef")) || File.Exists(Path.Combine(root, "means"))
             ? root
-            : Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal).FirstOrDefault(d => File.Exists(Path.Combine(d, "mdef")));
+            : Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal).FirstOrDefault(d => File.Exists(Path.Combine(d, "mdef")) || File.Exists(Path.Combine(d, "means")));
         if (acoustic is null)
         {
             throw new SpeechException($"PocketSphinx model folder {root} has no acoustic model (a folder holding mdef): {fix}");
+        }
+
+        // PocketSphinx 0.8 ends the whole process (E_FATAL calls exit) when one of these is missing or unreadable.
+        foreach (string part in (string[])["mdef", "means", "variances", "transition_matrices"])
+        {
+            var file = new FileInfo(Path.Combine(acoustic, part));
+            if (!file.Exists || file.Length == 0)
+            {
+                throw new SpeechException($"PocketSphinx acoustic model {acoustic} lacks {part} (or it is empty): {fix}");
+            }
         }
 
         string searchIn = acoustic == root ? Path.GetDirectoryName(root) ?? root : root;
