@@ -1,5 +1,5 @@
-using NUnit.Framework;
 using EdgeLlm.Device.Audio;
+using NUnit.Framework;
 
 namespace EdgeLlm.Device.Tests.Audio;
 
