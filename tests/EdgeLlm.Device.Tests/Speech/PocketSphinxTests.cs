@@ -81,6 +81,19 @@ public class PocketSphinxTests
     }
 
     [Test]
+    public async Task ConcurrentCallsTakeTurnsAndAgree()
+    {
+        short[] kitchen = WavFile.ReadMono16k(Espeak.Say("turn on the kitchen light", _temp.Path, "k.wav"));
+        short[] timer = WavFile.ReadMono16k(Espeak.Say("set a timer for ten minutes", _temp.Path, "t.wav"));
+        var calls = Enumerable.Range(0, 6).Select(i => _commands.TranscribeAsync(i % 2 == 0 ? kitchen : timer, CancellationToken.None)).ToArray();
+        var results = await Task.WhenAll(calls);
+        for (int i = 0; i < results.Length; i++)
+        {
+            Assert.That(results[i].Text, Is.EqualTo(i % 2 == 0 ? "turn on the kitchen light" : "set a timer for ten minutes"));
+        }
+    }
+
+    [Test]
     public async Task SilenceIsAnEmptyTranscript()
     {
         var t = await _commands.TranscribeAsync(new short[16_000], CancellationToken.None);

@@ -74,8 +74,11 @@ public class WhisperTests
             Throws.TypeOf<SpeechException>().With.Message.Contain("not found"));
         Assert.That(() => SpeechToTextFactory.Create(new SpeechOptions { Engine = "whisper" }),
             Throws.TypeOf<SpeechException>().With.Message.StartWith("Speech:WhisperModel is empty"));
-        using var engine = SpeechToTextFactory.Create(new SpeechOptions());
+        // A grammar loads in a fraction of the dictation LM's seconds.
+        string grammar = _temp.File("yes-no.jsgf");
+        File.WriteAllText(grammar, "#JSGF V1.0;\ngrammar yn;\npublic <a> = yes | no;\n");
+        using var engine = SpeechToTextFactory.Create(new SpeechOptions { Grammar = grammar });
         Assert.That(engine, Is.TypeOf<PocketSphinxSpeechToText>());
-        Assert.That(engine.Name, Is.EqualTo("pocketsphinx-0.8 (dictation)"));
+        Assert.That(engine.Name, Is.EqualTo("pocketsphinx-0.8 (grammar yes-no.jsgf)"));
     }
 }
