@@ -186,8 +186,8 @@ public sealed class AlsaAudioSource : IAudioSource
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 Kill(process);
-                throw new AudioSourceException(
-                    $"{Name}: device {Device} delivered no audio for {StallTimeout.TotalSeconds:0.#} s (is another program holding it, or is the device stalled?)");
+                throw new AudioSourceException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{Name}: device {Device} delivered no audio for {StallTimeout.TotalSeconds:0.#} s (is another program holding it, or is the device stalled?)"));
             }
 
             if (n == 0)
