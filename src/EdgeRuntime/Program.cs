@@ -14,5 +14,6 @@ var root = new RootCommand("EdgeLlm: fixed-point MobileLLM / llama inference for
     AskCommand.Create(),
     BenchCommand.Create(),
     PowerCommand.Create(),
+    ListenCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
