@@ -11,7 +11,7 @@ namespace EdgeLlm.Kernels.Generation;
 /// Stops on an end token (EOS, and BOS, which story models emit between stories), a stop string,
 /// the token budget, a full context, or cancellation; the final event carries the statistics.
 /// </summary>
-public sealed class Generator
+internal sealed class Generator
 {
     private readonly Transformer model;
     private readonly LlamaTokenizer tokenizer;
@@ -63,11 +63,7 @@ public sealed class Generator
             throw new PromptTooLongException(prompted.Length, model.ContextLength);
         }
 
-        if (Interlocked.Exchange(ref busy, 1) != 0)
-        {
-            throw new InvalidOperationException("a generation is already running on this model");
-        }
-
+        Enter();
         try
         {
             await Task.Yield(); // the caller gets its enumerator back before the prefill starts
@@ -185,16 +181,18 @@ public sealed class Generator
         }
         finally
         {
-            Volatile.Write(ref busy, 0);
+            Exit();
         }
     }
-}
 
-/// <summary>The prompt does not fit the context with room for at least one generated token.</summary>
-public sealed class PromptTooLongException(int promptTokens, int contextLength)
-    : ArgumentException($"the prompt is {promptTokens} tokens; the context holds {contextLength}, including the completion")
-{
-    public int PromptTokens { get; } = promptTokens;
+    /// <summary>Claims the model for one generation or step; throws when a generation is running.</summary>
+    internal void Enter()
+    {
+        if (Interlocked.Exchange(ref busy, 1) != 0)
+        {
+            throw new InvalidOperationException("a generation is already running on this model");
+        }
+    }
 
-    public int ContextLength { get; } = contextLength;
+    internal void Exit() => Volatile.Write(ref busy, 0);
 }

@@ -1,4 +1,3 @@
-using System.Numerics;
 using EdgeLlm.Kernels.Quant;
 
 namespace EdgeLlm.Kernels.Model;
@@ -27,7 +26,7 @@ public enum KvCacheType
 /// laid out [pass][position][kvDim] so one head's history is a strided walk. F32 (default), F16 or Q8_0 storage;
 /// the memory is allocated uninitialized, so pages become resident only as positions are written.
 /// </summary>
-public sealed unsafe class KvCache
+internal sealed unsafe class KvCache
 {
     private readonly byte[] keyBytes = [];
     private readonly byte[] valueBytes = [];
@@ -150,7 +149,7 @@ public sealed unsafe class KvCache
         }
     }
 
-    /// <summary>Elements [offset, offset + dst.Length) of a cache row of <paramref name="type"/> as floats; returns dst.</summary>
+    /// <summary>Elements [offset, offset + dst.Length) of a cache row of <paramref name="type"/> as floats (the scalar reference; tests); returns dst.</summary>
     internal static Span<float> Read(byte* row, KvCacheType type, int offset, Span<float> dst)
     {
         switch (type)
@@ -159,57 +158,22 @@ public sealed unsafe class KvCache
                 new ReadOnlySpan<float>((float*)row + offset, dst.Length).CopyTo(dst);
                 break;
             case KvCacheType.F16:
-                ushort* h = (ushort*)row + offset;
-                for (int i = 0; i < dst.Length; i++)
+                fixed (float* pd = dst)
                 {
-                    dst[i] = Fp16.Table[h[i]];
+                    ScalarOps.DequantizeF16((ushort*)row + offset, pd, dst.Length);
                 }
 
                 break;
             default:
-                DequantQ8(row + (offset / Q8_0.BlockSize * Q8_0.BlockBytes), dst);
+                fixed (float* pd = dst)
+                {
+                    ScalarOps.DequantizeQ8(row + (offset / Q8_0.BlockSize * Q8_0.BlockBytes), pd, dst.Length);
+                }
+
                 break;
         }
 
         return dst;
-    }
-
-    /// <summary>d · q for whole Q8_0 blocks (exact: an int8 times an f16 scale fits a float's significand).</summary>
-    private static void DequantQ8(byte* blocks, Span<float> dst)
-    {
-        int nb = dst.Length / Q8_0.BlockSize;
-        fixed (float* pd = dst)
-        {
-            for (int b = 0; b < nb; b++)
-            {
-                byte* blk = blocks + (b * Q8_0.BlockBytes);
-                float d = Fp16.Table[*(ushort*)blk];
-                sbyte* q = (sbyte*)(blk + 2);
-                float* o = pd + (b * Q8_0.BlockSize);
-                if (Vector.IsHardwareAccelerated && Vector<sbyte>.Count <= Q8_0.BlockSize)
-                {
-                    var vd = new Vector<float>(d);
-                    int n = Vector<float>.Count;
-                    for (int j = 0; j < Q8_0.BlockSize; j += Vector<sbyte>.Count)
-                    {
-                        Vector.Widen(Vector.Load(q + j), out Vector<short> s0, out Vector<short> s1);
-                        Vector.Widen(s0, out Vector<int> i0, out Vector<int> i1);
-                        Vector.Widen(s1, out Vector<int> i2, out Vector<int> i3);
-                        (Vector.ConvertToSingle(i0) * vd).Store(o + j);
-                        (Vector.ConvertToSingle(i1) * vd).Store(o + j + n);
-                        (Vector.ConvertToSingle(i2) * vd).Store(o + j + (2 * n));
-                        (Vector.ConvertToSingle(i3) * vd).Store(o + j + (3 * n));
-                    }
-                }
-                else
-                {
-                    for (int j = 0; j < Q8_0.BlockSize; j++)
-                    {
-                        o[j] = q[j] * d;
-                    }
-                }
-            }
-        }
     }
 
     private void Check(int pass, int pos)

@@ -17,7 +17,15 @@ internal unsafe struct MatVecArgs
     public int* Xs;
     public float* Y;
     public GgmlType Type;
-    public KernelPath Path;
+
+    /// <summary>The matrix × vector kernel for Q8_0/Q4_0 weights (null for float weights).</summary>
+    public delegate*<in MatVecArgs, int, int, NoSink, void> Quantized;
+
+    /// <summary>The matrix × vector kernel for F32/F16 weights (null for quantized weights).</summary>
+    public delegate*<in MatVecArgs, int, int, void> Float;
+
+    /// <summary>The prefill tiles for quantized weights (null for float weights: they run token by token).</summary>
+    public delegate*<in MatVecArgs, int, int, void> Gemm;
 
     /// <summary>Input vectors multiplied at once (1 = matrix × vector; more = prefill's matrix × matrix).</summary>
     public int Tokens;

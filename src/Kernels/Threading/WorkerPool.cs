@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
-using EdgeLlm.Kernels.Quant;
 
 namespace EdgeLlm.Kernels.Threading;
 
@@ -14,15 +13,17 @@ namespace EdgeLlm.Kernels.Threading;
 /// costs nothing: the caller simply runs the chunks itself (waiting for whole workers made two threads 3× slower than
 /// one under load). The job's fields live in a two-slot ring indexed by generation: a claim on generation G succeeds
 /// only while G is unfinished, so the slot a successful claimer read cannot have been reused (that needs G + 1 done).
-/// An exception thrown on any thread is rethrown to the caller. Nothing is allocated per call. One <see cref="Run"/>
-/// at a time.
+/// Every call of the work function is told which thread runs it (0 = the caller, 1.. = the workers), so a job can
+/// give each thread its own scratch memory without any claiming. An exception thrown on any thread is rethrown to the
+/// caller. Nothing is allocated per call. One <see cref="Run"/> at a time. The pool knows nothing of kernels: the
+/// model's <c>KernelTable</c> decides what runs.
 /// The one thing the caller cannot take over is a chunk a worker has claimed and is then preempted in the middle of:
 /// the caller waits for it. When that keeps happening — three waits far longer than the caller's own chunks took within
 /// 100 ms, as when another process keeps a core busy (two threads then ran slower than one) — jobs run on the caller
 /// alone for <see cref="SoloMilliseconds"/> while the workers park, then the workers are tried again. A single stall
 /// (a virtual CPU briefly descheduled by its host) changes nothing.
 /// </summary>
-public sealed unsafe class WorkerPool : IDisposable
+internal sealed unsafe class WorkerPool : IDisposable
 {
     private readonly Thread[] workers;
     private readonly object gate = new();
@@ -42,23 +43,17 @@ public sealed unsafe class WorkerPool : IDisposable
     private volatile bool failed;
     private Exception? failure;
 
-    /// <summary>A pool of <paramref name="threads"/> threads (the caller counts as one) running kernels on <paramref name="path"/> (default: the best for this CPU).</summary>
-    public WorkerPool(int threads, KernelPath? path = null)
+    /// <summary>A pool of <paramref name="threads"/> threads (the caller counts as one).</summary>
+    public WorkerPool(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
-        KernelPath p = path ?? KernelSelector.Best;
-        if (!KernelSelector.IsSupported(p))
-        {
-            throw new NotSupportedException(KernelSelector.WhyNotSupported(p));
-        }
-
         Threads = threads;
-        Path = p;
         spinTicks = Stopwatch.Frequency / 5_000; // ~200 µs of spinning before parking
         workers = new Thread[threads - 1];
         for (int i = 0; i < workers.Length; i++)
         {
-            workers[i] = new Thread(WorkerLoop)
+            int index = i + 1;
+            workers[i] = new Thread(() => WorkerLoop(index))
             {
                 IsBackground = true,
                 Name = $"edgellm-worker-{i + 1}",
@@ -70,15 +65,13 @@ public sealed unsafe class WorkerPool : IDisposable
     /// <summary>Threads doing the work, including the caller of <see cref="Run"/>.</summary>
     public int Threads { get; }
 
-    /// <summary>The kernel path used by <see cref="MatVec"/> calls on this pool.</summary>
-    public KernelPath Path { get; }
-
     /// <summary>
-    /// Calls <paramref name="work"/>(context, start, end) over [0, <paramref name="items"/>) in pieces of
-    /// <paramref name="chunkSize"/> on all threads; blocks until every piece is done. <paramref name="context"/> must
+    /// Calls <paramref name="work"/>(context, start, end, thread) over [0, <paramref name="items"/>) in pieces of
+    /// <paramref name="chunkSize"/> on all threads, thread being the index in [0, <see cref="Threads"/>) of the thread
+    /// that runs the piece (0 = the caller); blocks until every piece is done. <paramref name="context"/> must
     /// stay valid (e.g. a struct on the caller's stack) until this returns.
     /// </summary>
-    public void Run(int items, int chunkSize, delegate*<void*, int, int, void> work, void* context)
+    public void Run(int items, int chunkSize, delegate*<void*, int, int, int, void> work, void* context)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentOutOfRangeException.ThrowIfNegative(items);
@@ -95,7 +88,7 @@ public sealed unsafe class WorkerPool : IDisposable
 
         if (workers.Length == 0 || chunkSize >= items || (Adaptive && Stopwatch.GetTimestamp() < soloUntil))
         {
-            work(context, 0, items);
+            work(context, 0, items, 0);
             return;
         }
 
@@ -125,7 +118,7 @@ public sealed unsafe class WorkerPool : IDisposable
             }
 
             long started = Stopwatch.GetTimestamp();
-            int mine = Drain(g);
+            int mine = Drain(g, 0);
             long drained = Stopwatch.GetTimestamp();
             WaitUntilDone(items);
             NoteWait(started, drained, mine, Stopwatch.GetTimestamp());
@@ -176,7 +169,7 @@ public sealed unsafe class WorkerPool : IDisposable
     /// before each claim; a successful claim proves the slot still held generation g's job when it was read.
     /// After a failure the remaining chunks are claimed and counted without running.
     /// </summary>
-    private int Drain(uint g)
+    private int Drain(uint g, int thread)
     {
         ref Job job = ref jobs[g & 1];
         int chunks = 0;
@@ -207,7 +200,7 @@ public sealed unsafe class WorkerPool : IDisposable
             {
                 try
                 {
-                    body(context, start, end);
+                    body(context, start, end, thread);
                 }
                 catch (Exception e)
                 {
@@ -258,7 +251,7 @@ public sealed unsafe class WorkerPool : IDisposable
         }
     }
 
-    private void WorkerLoop()
+    private void WorkerLoop(int thread)
     {
         uint seen = 0;
         while (true)
@@ -270,7 +263,7 @@ public sealed unsafe class WorkerPool : IDisposable
             }
 
             seen = g;
-            Drain(g);
+            Drain(g, thread);
         }
     }
 
@@ -303,7 +296,7 @@ public sealed unsafe class WorkerPool : IDisposable
 
     private struct Job
     {
-        public delegate*<void*, int, int, void> Body;
+        public delegate*<void*, int, int, int, void> Body;
         public void* Context;
         public int Count;
         public int Chunk;

@@ -68,13 +68,14 @@ internal unsafe struct Q8Row : ICacheRow
 }
 
 /// <summary>
-/// Attention for all query heads that share one KV head at once (MobileLLM: 3 or 4 per KV head): each cache row is
+/// x86 attention for all query heads that share one KV head at once (MobileLLM: 3 or 4 per KV head): each cache row is
 /// loaded (and, for Q8_0, made floats) once for the group instead of once per head. Per head, every score and every
-/// output element is computed by the same fused multiply-adds in the same order as the one-head path
-/// (<see cref="Ops.Dot(float*, float*, int)"/>, <see cref="Ops.AddScaled(float*, float*, float, int)"/> on the
-/// dequantized row), so the results are bit-identical to it. AVX2 with 8-float vectors, head sizes in 32s.
+/// output element is computed by the same fused multiply-adds in the same order as its twin, one head at a time on
+/// <see cref="SimdOps"/> (<see cref="OneHeadAttention.Run{TOps}"/>: <see cref="SimdOps.Dot"/>, softmax,
+/// <see cref="SimdOps.AddScaled"/> on the dequantized row), so the results are bit-identical to it. AVX2 with 8-float
+/// vectors, head sizes in 32s.
 /// </summary>
-internal static unsafe class GroupedAttention
+internal static unsafe class X86Attention
 {
     public static bool Supported(int headDim, int group, KvCacheType type) =>
         Avx2.IsSupported && Fma.IsSupported && Vector<float>.Count == 8 && headDim % 32 == 0 && group is >= 1 and <= 4
@@ -83,8 +84,9 @@ internal static unsafe class GroupedAttention
     /// <summary>
     /// Heads q, q + hd, … of one group against cache rows 0..n-1 (at <paramref name="keys"/> + p·rb): scores (times
     /// <paramref name="scale"/>) into sc + h·scStride, softmax, then the weighted sum of value rows into out + h·hd.
+    /// (<paramref name="tmp"/>, a dequantized row for the one-head kernel, is not needed here.)
     /// </summary>
-    public static void Run(KvCacheType type, int group, float* q, int hd, byte* keys, byte* values, long rb, int n, float scale, float* sc, int scStride, float* o)
+    public static void Run(KvCacheType type, int group, float* q, int hd, byte* keys, byte* values, long rb, int n, float scale, float* sc, int scStride, float* o, float* tmp)
     {
         switch ((type, group))
         {
@@ -108,7 +110,7 @@ internal static unsafe class GroupedAttention
         {
             byte* row = keys + (p * rb);
 
-            // Ops.Dot's order: 8-float chunk c goes to acc0 when c is even, acc1 when odd.
+            // SimdOps.Dot's order: 8-float chunk c goes to acc0 when c is even, acc1 when odd.
             Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default;
             Vector256<float> a20 = default, a21 = default, a30 = default, a31 = default;
             for (int b = 0; b < nb; b++)
@@ -151,7 +153,7 @@ internal static unsafe class GroupedAttention
 
         for (int h = 0; h < TH.N; h++)
         {
-            Ops.Softmax(new Span<float>(sc + (h * scStride), n));
+            SimdOps.Softmax(sc + (h * scStride), n);
         }
 
         // out_h += s_h[p]·v_p for p in order, 32 values (one block, four chunks) of every head per pass over the rows.
