@@ -16,19 +16,19 @@ namespace EdgeLlm.Kernels;
 /// </summary>
 public sealed class LanguageModel : IDisposable
 {
-    private readonly GgufFile file;
-    private readonly WorkerPool pool;
-    private readonly Generator generator;
-    private bool hasLogits;
+    private readonly GgufFile _file;
+    private readonly WorkerPool _pool;
+    private readonly Generator _generator;
+    private bool _hasLogits;
 
     private LanguageModel(GgufFile file, ModelWeights weights, LlamaTokenizer tokenizer, WorkerPool pool, Transformer transformer)
     {
-        this.file = file;
-        this.pool = pool;
+        _file = file;
+        _pool = pool;
         Weights = weights;
         Tokenizer = tokenizer;
         Transformer = transformer;
-        generator = new Generator(transformer, tokenizer);
+        _generator = new Generator(transformer, tokenizer);
         Description = ModelDescription.Create(file, weights, transformer, pool.Threads);
     }
 
@@ -91,7 +91,7 @@ public sealed class LanguageModel : IDisposable
     /// <summary>The kernel path this model runs, e.g. "Avx2".</summary>
     public string KernelPath => Transformer.Kernels.Path.ToString();
 
-    public int Threads => pool.Threads;
+    public int Threads => _pool.Threads;
 
     /// <summary>Tokens the KV cache holds (prompt + completion).</summary>
     public int ContextLength => Transformer.ContextLength;
@@ -100,13 +100,13 @@ public sealed class LanguageModel : IDisposable
     public int Position { get; private set; }
 
     /// <summary>The logits after the last <see cref="Prefill"/> or <see cref="Decode"/> of the current sequence.</summary>
-    public ReadOnlySpan<float> Logits => hasLogits ? Transformer.LastLogits : throw new InvalidOperationException("no step has run since the sequence started");
+    public ReadOnlySpan<float> Logits => _hasLogits ? Transformer.LastLogits : throw new InvalidOperationException("no step has run since the sequence started");
 
     internal Transformer Transformer { get; }
 
     internal ModelWeights Weights { get; }
 
-    internal GgufFile File => file;
+    internal GgufFile File => _file;
 
     /// <summary>Number of tokens the prompt encodes to (BOS included when asked).</summary>
     public int CountTokens(string text, bool addBos = true) => Tokenizer.Encode(text, addBos).Length;
@@ -115,14 +115,14 @@ public sealed class LanguageModel : IDisposable
     public IAsyncEnumerable<TokenEvent> GenerateAsync(string prompt, GenerationOptions options, CancellationToken cancellationToken = default)
     {
         ResetSequence();
-        return generator.GenerateAsync(prompt, options, cancellationToken);
+        return _generator.GenerateAsync(prompt, options, cancellationToken);
     }
 
     /// <summary>Starts a new step sequence at position 0 (the KV cache is overwritten as it goes).</summary>
     public void ResetSequence()
     {
         Position = 0;
-        hasLogits = false;
+        _hasLogits = false;
     }
 
     /// <summary>
@@ -149,23 +149,23 @@ public sealed class LanguageModel : IDisposable
             throw new InvalidOperationException($"{tokens.Length} more tokens at position {Position} do not fit the context of {ContextLength}");
         }
 
-        generator.Enter();
+        _generator.Enter();
         try
         {
             ReadOnlySpan<float> logits = Transformer.Prefill(tokens, Position);
             Position += tokens.Length;
-            hasLogits = true;
+            _hasLogits = true;
             return logits;
         }
         finally
         {
-            generator.Exit();
+            _generator.Exit();
         }
     }
 
     public void Dispose()
     {
-        pool.Dispose();
-        file.Dispose();
+        _pool.Dispose();
+        _file.Dispose();
     }
 }

@@ -28,11 +28,11 @@ public enum KvCacheType
 /// </summary>
 internal sealed unsafe class KvCache
 {
-    private readonly byte[] keyBytes = [];
-    private readonly byte[] valueBytes = [];
-    private readonly byte* keyBase;
-    private readonly byte* valueBase;
-    private readonly int rowBytes;
+    private readonly byte[] _keyBytes = [];
+    private readonly byte[] _valueBytes = [];
+    private readonly byte* _keyBase;
+    private readonly byte* _valueBase;
+    private readonly int _rowBytes;
 
     public KvCache(int passes, int contextLength, int kvDim)
         : this(passes, contextLength, kvDim, KvCacheType.F32)
@@ -50,7 +50,7 @@ internal sealed unsafe class KvCache
             throw new ArgumentException($"a Q8_0 KV cache needs a KV width that is a multiple of 32, got {kvDim}", nameof(type));
         }
 
-        rowBytes = type switch
+        _rowBytes = type switch
         {
             KvCacheType.F32 => kvDim * sizeof(float),
             KvCacheType.F16 => kvDim * sizeof(ushort),
@@ -58,7 +58,7 @@ internal sealed unsafe class KvCache
             _ => throw new ArgumentOutOfRangeException(nameof(type)),
         };
         long rows = (long)passes * contextLength;
-        if (rows * rowBytes > Array.MaxLength || rows * kvDim > Array.MaxLength)
+        if (rows * _rowBytes > Array.MaxLength || rows * kvDim > Array.MaxLength)
         {
             throw new ArgumentOutOfRangeException(nameof(contextLength), $"a KV cache of {passes} x {contextLength} x {kvDim} values is too large; lower the context length");
         }
@@ -69,18 +69,18 @@ internal sealed unsafe class KvCache
             Values = GC.AllocateUninitializedArray<float>((int)(rows * kvDim), pinned: true);
             fixed (float* k = Keys, v = Values)
             {
-                keyBase = (byte*)k;
-                valueBase = (byte*)v;
+                _keyBase = (byte*)k;
+                _valueBase = (byte*)v;
             }
         }
         else
         {
-            keyBytes = GC.AllocateUninitializedArray<byte>((int)(rows * rowBytes), pinned: true);
-            valueBytes = GC.AllocateUninitializedArray<byte>((int)(rows * rowBytes), pinned: true);
-            fixed (byte* k = keyBytes, v = valueBytes)
+            _keyBytes = GC.AllocateUninitializedArray<byte>((int)(rows * _rowBytes), pinned: true);
+            _valueBytes = GC.AllocateUninitializedArray<byte>((int)(rows * _rowBytes), pinned: true);
+            fixed (byte* k = _keyBytes, v = _valueBytes)
             {
-                keyBase = k;
-                valueBase = v;
+                _keyBase = k;
+                _valueBase = v;
             }
         }
     }
@@ -99,7 +99,7 @@ internal sealed unsafe class KvCache
     /// <summary>The F32 values (empty for the other storage types).</summary>
     public float[] Values { get; } = [];
 
-    public long Bytes => 2L * Passes * ContextLength * rowBytes;
+    public long Bytes => 2L * Passes * ContextLength * _rowBytes;
 
     /// <summary>The F32 key row of a position (F32 caches only).</summary>
     public Span<float> Key(int pass, int pos) => Keys.AsSpan(Offset(pass, pos), KvDim);
@@ -111,22 +111,22 @@ internal sealed unsafe class KvCache
     internal void Store(int pass, int pos, ReadOnlySpan<float> k, ReadOnlySpan<float> v)
     {
         Check(pass, pos);
-        Write(keyBase + RowOffset(pass, pos), k[..KvDim]);
-        Write(valueBase + RowOffset(pass, pos), v[..KvDim]);
+        Write(_keyBase + RowOffset(pass, pos), k[..KvDim]);
+        Write(_valueBase + RowOffset(pass, pos), v[..KvDim]);
     }
 
     /// <summary>Start of the key rows ([pass][position], <see cref="RowBytes"/> each).</summary>
-    internal byte* KeyData => keyBase;
+    internal byte* KeyData => _keyBase;
 
-    internal byte* ValueData => valueBase;
+    internal byte* ValueData => _valueBase;
 
     /// <summary>Bytes of one position's keys (or values) in the cache's format.</summary>
-    internal int RowBytes => rowBytes;
+    internal int RowBytes => _rowBytes;
 
     /// <summary>Elements [offset, offset + dst.Length) of a key row as floats (offset and length whole blocks for Q8_0).</summary>
-    internal void ReadKey(int pass, int pos, int offset, Span<float> dst) => Read(keyBase + RowOffset(pass, pos), Type, offset, dst);
+    internal void ReadKey(int pass, int pos, int offset, Span<float> dst) => Read(_keyBase + RowOffset(pass, pos), Type, offset, dst);
 
-    internal void ReadValue(int pass, int pos, int offset, Span<float> dst) => Read(valueBase + RowOffset(pass, pos), Type, offset, dst);
+    internal void ReadValue(int pass, int pos, int offset, Span<float> dst) => Read(_valueBase + RowOffset(pass, pos), Type, offset, dst);
 
     private void Write(byte* row, ReadOnlySpan<float> src)
     {
@@ -144,7 +144,7 @@ internal sealed unsafe class KvCache
 
                 break;
             default:
-                Q8_0.Quantize(src, new Span<byte>(row, rowBytes));
+                Q8_0.Quantize(src, new Span<byte>(row, _rowBytes));
                 break;
         }
     }
@@ -184,7 +184,7 @@ internal sealed unsafe class KvCache
         }
     }
 
-    private long RowOffset(int pass, int pos) => ((long)pass * ContextLength + pos) * rowBytes;
+    private long RowOffset(int pass, int pos) => ((long)pass * ContextLength + pos) * _rowBytes;
 
     private int Offset(int pass, int pos) => ((pass * ContextLength) + pos) * KvDim;
 }

@@ -21,29 +21,29 @@ internal sealed unsafe class Transformer
     /// <summary>Tokens per prefill batch (activation buffers are sized for it: ~1.6 MB for MobileLLM-125M).</summary>
     public const int MaxBatch = 64;
 
-    private readonly ModelConfig c;
-    private readonly ModelWeights w;
-    private readonly WorkerPool pool;
-    private readonly KernelTable kt;
+    private readonly ModelConfig _c;
+    private readonly ModelWeights _w;
+    private readonly WorkerPool _pool;
+    private readonly KernelTable _kt;
 
     // Activation buffers for MaxBatch tokens (row t of each at t * width), pinned, allocated once.
-    private readonly float[] x;      // residual stream
-    private readonly float[] xb;     // normed input of a matmul
-    private readonly float[] q;      // queries of all heads
-    private readonly float[] k;      // keys of the batch's positions
-    private readonly float[] v;      // values of the batch's positions
-    private readonly float[] att;    // attention output of all heads
-    private readonly float[] proj;   // output of Wo / Down before the residual add
-    private readonly float[] hb;     // FFN gate, then silu(gate) * up
-    private readonly float[] hb2;    // FFN up
-    private readonly float[] logits;
-    private readonly float[] ropeCos; // [MaxBatch][RopeDims / 2]
-    private readonly float[] ropeSin;
-    private readonly float[] scratch; // per pool thread: one KV group's attention scores over the context, then a dequantized row
-    private readonly int scratchStride;
-    private readonly Q8Activations xq;
-    private readonly int[] oneToken = GC.AllocateArray<int>(1, pinned: true);
-    private readonly delegate*<KvCacheType, int, float*, int, byte*, byte*, long, int, float, float*, int, float*, float*, void> attend;
+    private readonly float[] _x;      // residual stream
+    private readonly float[] _xb;     // normed input of a matmul
+    private readonly float[] _q;      // queries of all heads
+    private readonly float[] _k;      // keys of the batch's positions
+    private readonly float[] _v;      // values of the batch's positions
+    private readonly float[] _att;    // attention output of all heads
+    private readonly float[] _proj;   // output of Wo / Down before the residual add
+    private readonly float[] _hb;     // FFN gate, then silu(gate) * up
+    private readonly float[] _hb2;    // FFN up
+    private readonly float[] _logits;
+    private readonly float[] _ropeCos; // [MaxBatch][RopeDims / 2]
+    private readonly float[] _ropeSin;
+    private readonly float[] _scratch; // per pool thread: one KV group's attention scores over the context, then a dequantized row
+    private readonly int _scratchStride;
+    private readonly Q8Activations _xq;
+    private readonly int[] _oneToken = GC.AllocateArray<int>(1, pinned: true);
+    private readonly delegate*<KvCacheType, int, float*, int, byte*, byte*, long, int, float, float*, int, float*, float*, void> _attend;
 
     public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool, int contextLength, KvCacheType kvCacheType, KernelTable kernels)
     {
@@ -60,37 +60,37 @@ internal sealed unsafe class Transformer
             throw new ArgumentException($"a Q8_0 KV cache needs a head size that is a multiple of {Q8_0.BlockSize}; this model's is {config.HeadDim}", nameof(kvCacheType));
         }
 
-        c = config;
-        w = weights;
-        this.pool = pool;
-        kt = kernels;
+        _c = config;
+        _w = weights;
+        _pool = pool;
+        _kt = kernels;
         ContextLength = contextLength;
-        Cache = new KvCache(c.EffectiveLayers, contextLength, c.KvDim, kvCacheType);
+        Cache = new KvCache(_c.EffectiveLayers, contextLength, _c.KvDim, kvCacheType);
         const int B = MaxBatch;
-        x = Pinned(B * c.Dim);
-        xb = Pinned(B * c.Dim);
-        q = Pinned(B * c.Dim);
-        k = Pinned(B * c.Dim); // rows at the same stride as q (one output stride per fused dispatch)
-        v = Pinned(B * c.Dim);
-        att = Pinned(B * c.Dim);
-        proj = Pinned(B * c.Dim);
-        hb = Pinned(B * c.HiddenDim);
-        hb2 = Pinned(B * c.HiddenDim);
-        logits = Pinned(c.VocabSize);
-        ropeCos = Pinned(B * (c.RopeDims / 2));
-        ropeSin = Pinned(B * (c.RopeDims / 2));
+        _x = Pinned(B * _c.Dim);
+        _xb = Pinned(B * _c.Dim);
+        _q = Pinned(B * _c.Dim);
+        _k = Pinned(B * _c.Dim); // rows at the same stride as _q (one output stride per fused dispatch)
+        _v = Pinned(B * _c.Dim);
+        _att = Pinned(B * _c.Dim);
+        _proj = Pinned(B * _c.Dim);
+        _hb = Pinned(B * _c.HiddenDim);
+        _hb2 = Pinned(B * _c.HiddenDim);
+        _logits = Pinned(_c.VocabSize);
+        _ropeCos = Pinned(B * (_c.RopeDims / 2));
+        _ropeSin = Pinned(B * (_c.RopeDims / 2));
         // per thread: the scores of every query head of one KV group over the context, then one dequantized row
-        int group = c.Heads / c.KvHeads;
-        scratchStride = (group * RoundUp(contextLength, 16)) + RoundUp(c.HeadDim, 16);
-        scratch = Pinned(pool.Threads * scratchStride);
-        attend = kt.Attention(c.HeadDim, group, kvCacheType);
-        xq = new Q8Activations(RoundUp(Math.Max(c.Dim, c.HiddenDim), Q8_0.BlockSize), B);
+        int group = _c.Heads / _c.KvHeads;
+        _scratchStride = (group * RoundUp(contextLength, 16)) + RoundUp(_c.HeadDim, 16);
+        _scratch = Pinned(pool.Threads * _scratchStride);
+        _attend = _kt.Attention(_c.HeadDim, group, kvCacheType);
+        _xq = new Q8Activations(RoundUp(Math.Max(_c.Dim, _c.HiddenDim), Q8_0.BlockSize), B);
     }
 
-    public ModelConfig Config => c;
+    public ModelConfig Config => _c;
 
     /// <summary>The kernels every step runs.</summary>
-    public KernelTable Kernels => kt;
+    public KernelTable Kernels => _kt;
 
     /// <summary>What <see cref="KvCacheType.Auto"/> means for <paramref name="config"/>; other types are returned as given.</summary>
     public static KvCacheType ResolveKvCacheType(KvCacheType type, ModelConfig config) =>
@@ -101,7 +101,7 @@ internal sealed unsafe class Transformer
     public KvCache Cache { get; }
 
     /// <summary>The logits buffer (what the last step that computed logits wrote).</summary>
-    public ReadOnlySpan<float> LastLogits => logits;
+    public ReadOnlySpan<float> LastLogits => _logits;
 
     /// <summary>
     /// Runs token <paramref name="token"/> at position <paramref name="pos"/> (positions 0..pos-1 must be in the cache).
@@ -109,8 +109,8 @@ internal sealed unsafe class Transformer
     /// </summary>
     public ReadOnlySpan<float> Forward(int token, int pos, bool computeLogits = true)
     {
-        oneToken[0] = token;
-        return Prefill(oneToken, pos, computeLogits);
+        _oneToken[0] = token;
+        return Prefill(_oneToken, pos, computeLogits);
     }
 
     /// <summary>
@@ -132,9 +132,9 @@ internal sealed unsafe class Transformer
 
         foreach (int token in tokens)
         {
-            if ((uint)token >= (uint)c.VocabSize)
+            if ((uint)token >= (uint)_c.VocabSize)
             {
-                throw new ArgumentOutOfRangeException(nameof(tokens), $"token {token} is outside the vocabulary of {c.VocabSize}");
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"token {token} is outside the vocabulary of {_c.VocabSize}");
             }
         }
 
@@ -150,19 +150,19 @@ internal sealed unsafe class Transformer
         }
 
         int last = (tokens.Length - 1) % MaxBatch;
-        fixed (float* pxb = xb, px = x, pn = w.OutputNorm, pl = logits)
+        fixed (float* pxb = _xb, px = _x, pn = _w.OutputNorm, pl = _logits)
         {
-            kt.RmsNorm(pxb, px + (last * c.Dim), pn, c.Dim, c.RmsEps);
-            if (IsQuantized(w.Output))
+            _kt.RmsNorm(pxb, px + (last * _c.Dim), pn, _c.Dim, _c.RmsEps);
+            if (IsQuantized(_w.Output))
             {
-                Q8Activations.QuantizeRow(xq.View, 0, pxb, c.Dim, kt.QuantizeBlock);
-                xq.SetLength(c.Dim);
+                Q8Activations.QuantizeRow(_xq.View, 0, pxb, _c.Dim, _kt.QuantizeBlock);
+                _xq.SetLength(_c.Dim);
             }
 
-            MatVec.MultiplyFused(pool, kt, pxb, c.Dim, xq, 1, c.VocabSize, w.Output, pl);
+            MatVec.MultiplyFused(_pool, _kt, pxb, _c.Dim, _xq, 1, _c.VocabSize, _w.Output, pl);
         }
 
-        return logits;
+        return _logits;
     }
 
     private void RunBatch(ReadOnlySpan<int> tokens, int pos)
@@ -170,15 +170,15 @@ internal sealed unsafe class Transformer
         int n = tokens.Length;
         for (int t = 0; t < n; t++)
         {
-            w.EmbeddingRow(tokens[t], x.AsSpan(t * c.Dim, c.Dim));
+            _w.EmbeddingRow(tokens[t], _x.AsSpan(t * _c.Dim, _c.Dim));
             RopeTable(pos + t, t);
         }
 
         int pass = 0;
-        foreach (var block in w.Blocks)
+        foreach (var block in _w.Blocks)
         {
             // Layer sharing (MobileLLM-LS): the same stored block runs again, with its own cache slots.
-            for (int r = 0; r < c.LayerRepeats; r++, pass++)
+            for (int r = 0; r < _c.LayerRepeats; r++, pass++)
             {
                 Attention(block, pass, pos, n);
                 FeedForward(block, n);
@@ -188,33 +188,33 @@ internal sealed unsafe class Transformer
 
     private void Attention(BlockWeights b, int pass, int pos, int n)
     {
-        int dim = c.Dim, kvDim = c.KvDim;
-        fixed (float* px = x, pxb = xb, pq = q, pk = k, pv = v, patt = att, pproj = proj, ps = scratch, pcos = ropeCos, psin = ropeSin)
+        int dim = _c.Dim, kvDim = _c.KvDim;
+        fixed (float* px = _x, pxb = _xb, pq = _q, pk = _k, pv = _v, patt = _att, pproj = _proj, ps = _scratch, pcos = _ropeCos, psin = _ropeSin)
         {
-            PrepareRows(x, null, xb, b.AttnNorm, dim, n, IsQuantized(b.Wq) || IsQuantized(b.Wk) || IsQuantized(b.Wv)); // once for Q, K and V
-            MatVec.MultiplyFused(pool, kt, pxb, dim, xq, n, dim, b.Wq, pq, b.Wk, pk, b.Wv, pv);
-            int half = c.RopeDims / 2;
+            PrepareRows(_x, null, _xb, b.AttnNorm, dim, n, IsQuantized(b.Wq) || IsQuantized(b.Wk) || IsQuantized(b.Wv)); // once for Q, K and V
+            MatVec.MultiplyFused(_pool, _kt, pxb, dim, _xq, n, dim, b.Wq, pq, b.Wk, pk, b.Wv, pv);
+            int half = _c.RopeDims / 2;
             for (int t = 0; t < n; t++)
             {
-                float* kt = pk + ((long)t * dim);
+                float* krow = pk + ((long)t * dim);
                 float* vt = pv + ((long)t * dim);
-                for (int h = 0; h < c.Heads; h++)
+                for (int h = 0; h < _c.Heads; h++)
                 {
-                    Rope(pq + ((long)t * dim) + (h * c.HeadDim), pcos + (t * half), psin + (t * half), half);
+                    Rope(pq + ((long)t * dim) + (h * _c.HeadDim), pcos + (t * half), psin + (t * half), half);
                 }
 
-                for (int h = 0; h < c.KvHeads; h++)
+                for (int h = 0; h < _c.KvHeads; h++)
                 {
-                    Rope(kt + (h * c.HeadDim), pcos + (t * half), psin + (t * half), half);
+                    Rope(krow + (h * _c.HeadDim), pcos + (t * half), psin + (t * half), half);
                 }
 
-                Cache.Store(pass, pos + t, new ReadOnlySpan<float>(kt, kvDim), new ReadOnlySpan<float>(vt, kvDim));
+                Cache.Store(pass, pos + t, new ReadOnlySpan<float>(krow, kvDim), new ReadOnlySpan<float>(vt, kvDim));
             }
 
-            int group = c.Heads / c.KvHeads;
+            int group = _c.Heads / _c.KvHeads;
             var args = new AttnArgs
             {
-                Attend = attend,
+                Attend = _attend,
                 Keys = Cache.KeyData,
                 Values = Cache.ValueData,
                 RowBytes = Cache.RowBytes,
@@ -223,36 +223,36 @@ internal sealed unsafe class Transformer
                 Q = pq,
                 Out = patt,
                 Scratch = ps,
-                ScratchStride = scratchStride,
+                ScratchStride = _scratchStride,
                 Pos0 = pos,
-                KvHeads = c.KvHeads,
-                HeadDim = c.HeadDim,
+                KvHeads = _c.KvHeads,
+                HeadDim = _c.HeadDim,
                 Group = group,
                 Dim = dim,
-                Scale = 1f / MathF.Sqrt(c.HeadDim),
+                Scale = 1f / MathF.Sqrt(_c.HeadDim),
             };
-            int items = n * c.KvHeads;
-            long work = (long)n * c.Heads * (pos + n) * c.HeadDim;
-            int chunk = pool.Threads == 1 || work < 32_768 ? items : Math.Max(1, items / (pool.Threads * 4));
-            pool.Run(items, chunk, &AttentionBody, &args);
+            int items = n * _c.KvHeads;
+            long work = (long)n * _c.Heads * (pos + n) * _c.HeadDim;
+            int chunk = _pool.Threads == 1 || work < 32_768 ? items : Math.Max(1, items / (_pool.Threads * 4));
+            _pool.Run(items, chunk, &AttentionBody, &args);
 
-            PrepareRows(att, null, null, null, dim, n, IsQuantized(b.Wo));
-            MatVec.MultiplyFused(pool, kt, patt, dim, xq, n, dim, b.Wo, pproj);
+            PrepareRows(_att, null, null, null, dim, n, IsQuantized(b.Wo));
+            MatVec.MultiplyFused(_pool, _kt, patt, dim, _xq, n, dim, b.Wo, pproj);
 
-            kt.Add(px, pproj, n * dim);
+            _kt.Add(px, pproj, n * dim);
         }
     }
 
     private void FeedForward(BlockWeights b, int n)
     {
-        int dim = c.Dim, hidden = c.HiddenDim;
-        fixed (float* px = x, pxb = xb, ph = hb, ph2 = hb2, pproj = proj)
+        int dim = _c.Dim, hidden = _c.HiddenDim;
+        fixed (float* px = _x, pxb = _xb, ph = _hb, ph2 = _hb2, pproj = _proj)
         {
-            PrepareRows(x, null, xb, b.FfnNorm, dim, n, IsQuantized(b.Gate) || IsQuantized(b.Up)); // once for gate and up
-            MatVec.MultiplyFused(pool, kt, pxb, dim, xq, n, hidden, b.Gate, ph, b.Up, ph2);
-            PrepareRows(hb, hb2, null, null, hidden, n, IsQuantized(b.Down)); // SwiGLU, then quantized for Down
-            MatVec.MultiplyFused(pool, kt, ph, hidden, xq, n, dim, b.Down, pproj);
-            kt.Add(px, pproj, n * dim);
+            PrepareRows(_x, null, _xb, b.FfnNorm, dim, n, IsQuantized(b.Gate) || IsQuantized(b.Up)); // once for gate and up
+            MatVec.MultiplyFused(_pool, _kt, pxb, dim, _xq, n, hidden, b.Gate, ph, b.Up, ph2);
+            PrepareRows(_hb, _hb2, null, null, hidden, n, IsQuantized(b.Down)); // SwiGLU, then quantized for Down
+            MatVec.MultiplyFused(_pool, _kt, ph, hidden, _xq, n, dim, b.Down, pproj);
+            _kt.Add(px, pproj, n * dim);
         }
     }
 
@@ -285,13 +285,13 @@ internal sealed unsafe class Transformer
     /// </summary>
     private void RopeTable(int pos, int t)
     {
-        int half = c.RopeDims / 2;
-        float thetaScale = MathF.Pow(c.RopeTheta, -2f / c.RopeDims);
+        int half = _c.RopeDims / 2;
+        float thetaScale = MathF.Pow(_c.RopeTheta, -2f / _c.RopeDims);
         float theta = pos;
         for (int i = 0; i < half; i++)
         {
-            ropeCos[(t * half) + i] = MathF.Cos(theta);
-            ropeSin[(t * half) + i] = MathF.Sin(theta);
+            _ropeCos[(t * half) + i] = MathF.Cos(theta);
+            _ropeSin[(t * half) + i] = MathF.Sin(theta);
             theta *= thetaScale;
         }
     }
@@ -323,17 +323,17 @@ internal sealed unsafe class Transformer
                 Up = pu,
                 Dst = pd,
                 Weight = pw,
-                Eps = c.RmsEps,
+                Eps = _c.RmsEps,
                 Width = width,
-                Q = xq.View,
+                Q = _xq.View,
                 Quantize = quantize,
-                SwiGlu = kt.SwiGlu,
-                RmsNorm = kt.RmsNorm,
-                QuantizeBlock = kt.QuantizeBlock,
+                SwiGlu = _kt.SwiGlu,
+                RmsNorm = _kt.RmsNorm,
+                QuantizeBlock = _kt.QuantizeBlock,
             };
-            if (n > 1 && pool.Threads > 1)
+            if (n > 1 && _pool.Threads > 1)
             {
-                pool.Run(n, Math.Max(1, n / (pool.Threads * 4)), &PrepareBody, &args);
+                _pool.Run(n, Math.Max(1, n / (_pool.Threads * 4)), &PrepareBody, &args);
             }
             else
             {
@@ -343,7 +343,7 @@ internal sealed unsafe class Transformer
 
         if (quantize)
         {
-            xq.SetLength(width);
+            _xq.SetLength(width);
         }
     }
 

@@ -15,12 +15,12 @@ namespace EdgeLlm.Kernels.Quant;
 /// </summary>
 internal sealed unsafe class Q8Activations
 {
-    private readonly sbyte[] qsStore;
-    private readonly float[] scaleStore;
-    private readonly int[] sumStore;
-    private readonly sbyte* qs;
-    private readonly float* scales;
-    private readonly int* sums;
+    private readonly sbyte[] _qsStore;
+    private readonly float[] _scaleStore;
+    private readonly int[] _sumStore;
+    private readonly sbyte* _qs;
+    private readonly float* _scales;
+    private readonly int* _sums;
 
     /// <summary>Room for <paramref name="capacity"/> values (a multiple of 32).</summary>
     public Q8Activations(int capacity)
@@ -46,13 +46,13 @@ internal sealed unsafe class Q8Activations
         int nb = capacity / Q8_0.BlockSize * rows;
 
         // Pinned-heap arrays never move, so the aligned pointers stay valid for the life of this object.
-        qsStore = GC.AllocateArray<sbyte>((capacity * rows) + 64, pinned: true);
-        scaleStore = GC.AllocateArray<float>(nb, pinned: true);
-        sumStore = GC.AllocateArray<int>(nb, pinned: true);
-        byte* raw = (byte*)Unsafe.AsPointer(ref qsStore[0]);
-        qs = (sbyte*)(((nuint)raw + 63) & ~(nuint)63);
-        scales = (float*)Unsafe.AsPointer(ref scaleStore[0]);
-        sums = (int*)Unsafe.AsPointer(ref sumStore[0]);
+        _qsStore = GC.AllocateArray<sbyte>((capacity * rows) + 64, pinned: true);
+        _scaleStore = GC.AllocateArray<float>(nb, pinned: true);
+        _sumStore = GC.AllocateArray<int>(nb, pinned: true);
+        byte* raw = (byte*)Unsafe.AsPointer(ref _qsStore[0]);
+        _qs = (sbyte*)(((nuint)raw + 63) & ~(nuint)63);
+        _scales = (float*)Unsafe.AsPointer(ref _scaleStore[0]);
+        _sums = (int*)Unsafe.AsPointer(ref _sumStore[0]);
     }
 
     /// <summary>Values this buffer can hold (per row).</summary>
@@ -67,20 +67,20 @@ internal sealed unsafe class Q8Activations
     /// <summary>Blocks quantized by the last <see cref="Quantize"/> call.</summary>
     public int Blocks => Length / Q8_0.BlockSize;
 
-    internal sbyte* Qs => qs;
+    internal sbyte* Qs => _qs;
 
-    internal float* Scales => scales;
+    internal float* Scales => _scales;
 
-    internal int* Sums => sums;
+    internal int* Sums => _sums;
 
     /// <summary>The int8 values of the current vector.</summary>
-    public ReadOnlySpan<sbyte> Values => new(qs, Length);
+    public ReadOnlySpan<sbyte> Values => new(_qs, Length);
 
     /// <summary>The (f16-rounded) scale of each block of the current vector.</summary>
-    public ReadOnlySpan<float> Scale => new(scales, Blocks);
+    public ReadOnlySpan<float> Scale => new(_scales, Blocks);
 
     /// <summary>Σ q over each block of the current vector.</summary>
-    public ReadOnlySpan<int> BlockSums => new(sums, Blocks);
+    public ReadOnlySpan<int> BlockSums => new(_sums, Blocks);
 
     /// <summary>Quantizes <paramref name="x"/> (a multiple of 32 values, at most <see cref="Capacity"/>) with the scalar reference.</summary>
     public void Quantize(ReadOnlySpan<float> x) => Quantize(x, KernelTable.Reference);
@@ -110,7 +110,7 @@ internal sealed unsafe class Q8Activations
     public void QuantizeRow(int row, ReadOnlySpan<float> x) => Quantize(x, KernelTable.Reference, row);
 
     /// <summary>The buffer as raw pointers, for kernels on the worker pool that fill rows of a batch in parallel.</summary>
-    internal Q8RowsView View => new(qs, scales, sums, Capacity, Rows);
+    internal Q8RowsView View => new(_qs, _scales, _sums, Capacity, Rows);
 
     /// <summary>
     /// Quantizes row <paramref name="row"/> of <paramref name="v"/> from <paramref name="x"/> (<paramref name="n"/>
