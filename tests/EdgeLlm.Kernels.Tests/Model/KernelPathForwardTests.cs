@@ -13,8 +13,10 @@ namespace EdgeLlm.Kernels.Tests.Model;
 /// (docs/architecture.md, "Testing and oracles"): F32 weights 1e-4 of the largest logit; quantized weights, where a
 /// float difference of an ulp can round one activation to the neighbouring int8 and carry one quantization step
 /// through the cache, a median of 5e-3 and a worst of 3e-2 per step. Measured on this suite's 576-wide random
-/// models (x86 AVX2): Q8_0 0, Q4_0 with an F16 cache 9e-3 (one flipped rounding), F32 1.2e-6. Two paths of the same ISA
-/// (AVX2 / AVX-VNNI, AdvSIMD / SDOT) differ only in the integer dot instruction, so they agree bit for bit.
+/// models (21-token prompt, 4 decode steps; x86 AVX2, and arm64 AdvSIMD/SDOT under qemu with a 40-token prompt): Q8_0
+/// weights 0, Q4_0 with an F16 cache 8e-3 (x86) and 1e-2 (arm64) — one flipped rounding — and F32 8e-7 to 1.2e-6. Two
+/// paths of the same ISA (AVX2 / AVX-VNNI, AdvSIMD / SDOT) differ only in the integer dot instruction, so they agree
+/// bit for bit.
 /// </summary>
 public class KernelPathForwardTests
 {
@@ -23,7 +25,7 @@ public class KernelPathForwardTests
     {
         foreach (KernelPath path in MatVecTests.Paths().Where(p => p != KernelPath.Scalar))
         {
-            foreach ((GgmlType type, KvCacheType kv) in new[] { (GgmlType.Q8_0, KvCacheType.F32), (GgmlType.Q8_0, KvCacheType.Q8_0), (GgmlType.Q4_0, KvCacheType.F16), (GgmlType.F32, KvCacheType.F32) })
+            foreach ((GgmlType type, KvCacheType kv) in new[] { (GgmlType.Q8_0, KvCacheType.Q8_0), (GgmlType.Q4_0, KvCacheType.F16), (GgmlType.F32, KvCacheType.F32) })
             {
                 yield return new TestCaseData(path, type, kv).SetArgDisplayNames(path.ToString(), type.ToString(), $"kv {kv}");
             }
@@ -39,9 +41,11 @@ public class KernelPathForwardTests
         Assert.That(reference.Description.KernelPath, Is.EqualTo(KernelPath.Scalar));
         Assert.That(simd.Description.KernelPath, Is.EqualTo(path));
 
-        int[] prompt = TransformerBatchTests.Tokens(40, seed: 17);
+        // short enough for the arm64 run under qemu, where the scalar reference is slow; a prompt over 16 tokens
+        // exercises the prefill tiles' two-token steps and leftover rows
+        int[] prompt = TransformerBatchTests.Tokens(21, seed: 17);
         double worst = Compare(type, reference.Prefill(prompt).ToArray(), simd.Prefill(prompt).ToArray(), "prefill");
-        for (int step = 0; step < 6; step++)
+        for (int step = 0; step < 4; step++)
         {
             int next = Kernels.Sampling.Sampler.ArgMax(reference.Logits); // both fed the reference's token: the same sequence
             worst = Math.Max(worst, Compare(type, reference.Decode(next).ToArray(), simd.Decode(next).ToArray(), $"decode step {step}"));
@@ -66,19 +70,18 @@ public class KernelPathForwardTests
             string model = TransformerBatchTests.ModelPath(type);
             using var la = LanguageModel.Load(model, new ModelLoadOptions { Threads = 2, KernelPath = a, KvCacheType = KvCacheType.Q8_0 });
             using var lb = LanguageModel.Load(model, new ModelLoadOptions { Threads = 2, KernelPath = b, KvCacheType = KvCacheType.Q8_0 });
-            int[] prompt = TransformerBatchTests.Tokens(30, seed: 3);
+            int[] prompt = TransformerBatchTests.Tokens(17, seed: 3);
             Assert.That(lb.Prefill(prompt).ToArray(), Is.EqualTo(la.Prefill(prompt).ToArray()), $"{type} prefill");
             Assert.That(lb.Decode(9).ToArray(), Is.EqualTo(la.Decode(9).ToArray()), $"{type} decode");
         }
     }
 
     /// <summary>The real trained model tells the same greedy story from BOS on the scalar reference as on the best path.</summary>
-    [TestCase(GgmlType.Q8_0)]
-    [TestCase(GgmlType.F32)]
-    public async Task ScalarReferenceTellsTheSameGreedyStory(GgmlType type)
+    [Test]
+    public async Task ScalarReferenceTellsTheSameGreedyStory()
     {
-        string model = TestModels.Stories260K(type);
-        var o = new GenerationOptions { MaxTokens = 120, Sampling = SamplingOptions.Greedy };
+        string model = TestModels.Stories260K(GgmlType.Q8_0);
+        var o = new GenerationOptions { MaxTokens = 100, Sampling = SamplingOptions.Greedy };
         using var reference = LanguageModel.Load(model, new ModelLoadOptions { Threads = 1, KernelPath = KernelPath.Scalar });
         using var best = LanguageModel.Load(model, new ModelLoadOptions { Threads = 1 });
         string a = await Text(reference, o), b = await Text(best, o);
