@@ -2,7 +2,6 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using EdgeLlm.Kernels.Quant;
 
 namespace EdgeLlm.Kernels.Model;
 
@@ -16,8 +15,12 @@ namespace EdgeLlm.Kernels.Model;
 /// </summary>
 internal static unsafe class X86Attention
 {
+    /// <summary>
+    /// Whether this kernel covers the shape (the table asks only on its ISA's paths). The vector width must be the
+    /// one <see cref="SimdOps"/> runs with, or the lane order would differ from the twin's.
+    /// </summary>
     public static bool Supported(int headDim, int group, KvCacheType type) =>
-        Avx2.IsSupported && Fma.IsSupported && Vector<float>.Count == 8 && headDim % 32 == 0 && group is >= 1 and <= 4
+        Vector<float>.Count == 8 && headDim % 32 == 0 && group is >= 1 and <= 4
         && type is KvCacheType.F32 or KvCacheType.Q8_0;
 
     /// <summary>
