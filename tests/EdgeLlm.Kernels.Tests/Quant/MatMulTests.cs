@@ -6,9 +6,9 @@ namespace EdgeLlm.Kernels.Tests.Quant;
 
 /// <summary>
 /// The batched (prefill) matrix × matrix products and the fused multi-matrix dispatch against the single-token
-/// kernels: every output must be bit-identical to <see cref="MatVec.Multiply"/>
-/// on the scalar reference path for quantized weights (the x86 4×4 tiles and their scalar twin, the per-token loop)
-/// and on the same path for float weights.
+/// kernels: every output must be bit-identical to <see cref="MatVec.Multiply"/> on the scalar reference path for
+/// quantized weights (every path's prefill tiles: x86 eight rows, arm64 four rows × two tokens, and the scalar
+/// reference, the matrix × vector kernel per token) and on the same path for float weights.
 /// </summary>
 public unsafe class MatMulTests
 {
