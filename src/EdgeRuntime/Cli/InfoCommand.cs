@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using EdgeLlm.Kernels;
-using EdgeLlm.Kernels.Quant;
 
 namespace EdgeLlm.EdgeRuntime.Cli;
 
