@@ -76,6 +76,18 @@ public class KernelPathForwardTests
         }
     }
 
+    [Test]
+    public void AKernelPathThisCpuLacksIsRefusedAtLoad()
+    {
+        KernelPath[] missing = MatVecTests.UnavailablePaths().ToArray();
+        Assert.That(missing, Is.Not.Empty, "no CPU runs both the x86 and the arm64 paths");
+        foreach (KernelPath p in missing)
+        {
+            var e = Assert.Throws<NotSupportedException>(() => LanguageModel.Load(TestModels.Stories260K(GgmlType.Q8_0), new ModelLoadOptions { Threads = 1, KernelPath = p }));
+            Assert.That(e!.Message, Does.Contain("not supported on this CPU"), p.ToString());
+        }
+    }
+
     /// <summary>The real trained model tells the same greedy story from BOS on the scalar reference as on the best path.</summary>
     [Test]
     public async Task ScalarReferenceTellsTheSameGreedyStory()
