@@ -77,6 +77,47 @@ public unsafe class MatMulTests
         }
     }
 
+    /// <summary>
+    /// Both AVX2 Q8_0 tile shapes (two tokens per pass, for 16-register machines, and four, for 32) whichever this
+    /// machine uses in production, with token counts that leave 1–3 tokens for the last pass and 64 (a full batch).
+    /// </summary>
+    [Test]
+    public void BothAvx2Q8TileShapesAreBitExactWithTheScalarReference([Values(false, true)] bool wide, [Values(1, 2, 3, 5, 64)] int tokens)
+    {
+        MatVecTests.RequireSupported(KernelPath.Avx2);
+        const int rows = 40, cols = 160; // two 16-row tiles and 8 rows left for the matrix × vector kernel
+        var rng = new Random(tokens + (wide ? 1000 : 0));
+        byte[] w = MatVecTests.RandomWeights(rng, GgmlType.Q8_0, rows, cols);
+        var xq = new Q8Activations(cols, tokens);
+        var one = new Q8Activations(cols);
+        float[] y = new float[tokens * rows], yRef = new float[tokens * rows];
+        using var refPool = new WorkerPool(1, KernelPath.Scalar);
+        fixed (byte* pw = w)
+        fixed (float* py = y)
+        {
+            var m = new WeightMatrix(GgmlType.Q8_0, pw, rows, cols);
+            for (int t = 0; t < tokens; t++)
+            {
+                float[] row = BlockFormatTests.RandomVector(rng, cols);
+                xq.QuantizeRow(t, row);
+                one.Quantize(row);
+                MatVec.Multiply(m, row, one, yRef.AsSpan(t * rows, rows), refPool);
+            }
+
+            var a = new MatVecArgs
+            {
+                W = pw, RowBytes = m.RowBytes, Cols = cols, Blocks = cols / 32, Xq = xq.Qs, Xd = xq.Scales, Xs = xq.Sums, Y = py,
+                Type = GgmlType.Q8_0, Path = KernelPath.Avx2, Tokens = tokens, XStride = xq.Capacity, XBlockStride = xq.Capacity / 32, YStride = rows,
+            };
+            X86Gemm.Q8_0<Avx2Dot>(a, 0, rows, wide);
+        }
+
+        for (int i = 0; i < y.Length; i++)
+        {
+            Assert.That(BitConverter.SingleToInt32Bits(y[i]), Is.EqualTo(BitConverter.SingleToInt32Bits(yRef[i])), $"token {i / rows} row {i % rows}");
+        }
+    }
+
     [TestCase(1)]
     [TestCase(2)]
     public void FusedDispatchOfThreeMatricesEqualsThreeProducts(int threads)
