@@ -62,8 +62,11 @@ internal static unsafe class X86Gemm
         }
     }
 
-    /// <summary>One byte plane per tile (Q4_0 nibbles; Q8_0 bytes + 128 on VNNI), four tokens per pass.</summary>
-    private static void OnePlane<TStep>(in MatVecArgs a, int r0, int r1, bool q8)
+    /// <summary>
+    /// One byte plane per tile (Q4_0 nibbles; Q8_0 bytes + 128 on VNNI), four tokens per pass. Internal so tests can
+    /// run the Q8_0 one-plane layout with a step that emulates vpdpbusd on CPUs without AVX-VNNI.
+    /// </summary>
+    internal static void OnePlane<TStep>(in MatVecArgs a, int r0, int r1, bool q8)
         where TStep : struct, IX86TileStep
     {
         int nb = a.Blocks;

@@ -118,6 +118,48 @@ public unsafe class MatMulTests
         }
     }
 
+    /// <summary>
+    /// The one-plane tiles (Q8_0 as w + 128, Q4_0 nibbles) with <see cref="EmulatedVnniStep"/>, a plain-integer model
+    /// of vpdpbusd: the VNNI tile layout and its −128·Σx / −8·Σx corrections are checked on every CPU, the instruction
+    /// itself by the AvxVnni cases above where the CPU has it.
+    /// </summary>
+    [Test]
+    public void OnePlaneTilesWithEmulatedVnniAreBitExactWithTheScalarReference([Values(GgmlType.Q8_0, GgmlType.Q4_0)] GgmlType type, [Values(1, 4, 7, 64)] int tokens)
+    {
+        MatVecTests.RequireSupported(KernelPath.Avx2); // the tile's unpacking uses AVX2
+        const int rows = 40, cols = 96;
+        var rng = new Random(tokens + (31 * (int)type));
+        byte[] w = MatVecTests.RandomWeights(rng, type, rows, cols);
+        var xq = new Q8Activations(cols, tokens);
+        var one = new Q8Activations(cols);
+        float[] y = new float[tokens * rows], yRef = new float[tokens * rows];
+        using var refPool = new WorkerPool(1, KernelPath.Scalar);
+        fixed (byte* pw = w)
+        fixed (float* py = y)
+        {
+            var m = new WeightMatrix(type, pw, rows, cols);
+            for (int t = 0; t < tokens; t++)
+            {
+                float[] row = BlockFormatTests.RandomVector(rng, cols);
+                xq.QuantizeRow(t, row);
+                one.Quantize(row);
+                MatVec.Multiply(m, row, one, yRef.AsSpan(t * rows, rows), refPool);
+            }
+
+            var a = new MatVecArgs
+            {
+                W = pw, RowBytes = m.RowBytes, Cols = cols, Blocks = cols / 32, Xq = xq.Qs, Xd = xq.Scales, Xs = xq.Sums, Y = py,
+                Type = type, Path = KernelPath.Avx2, Tokens = tokens, XStride = xq.Capacity, XBlockStride = xq.Capacity / 32, YStride = rows,
+            };
+            X86Gemm.OnePlane<EmulatedVnniStep>(a, 0, rows, type == GgmlType.Q8_0);
+        }
+
+        for (int i = 0; i < y.Length; i++)
+        {
+            Assert.That(BitConverter.SingleToInt32Bits(y[i]), Is.EqualTo(BitConverter.SingleToInt32Bits(yRef[i])), $"token {i / rows} row {i % rows}");
+        }
+    }
+
     [TestCase(1)]
     [TestCase(2)]
     public void FusedDispatchOfThreeMatricesEqualsThreeProducts(int threads)
