@@ -106,8 +106,20 @@ public unsafe class MatMulTests
 
             var a = new MatVecArgs
             {
-                W = pw, RowBytes = m.RowBytes, Cols = cols, Blocks = cols / 32, Xq = xq.Qs, Xd = xq.Scales, Xs = xq.Sums, Y = py,
-                Type = GgmlType.Q8_0, Path = KernelPath.Avx2, Tokens = tokens, XStride = xq.Capacity, XBlockStride = xq.Capacity / 32, YStride = rows,
+                W = pw,
+                RowBytes = m.RowBytes,
+                Cols = cols,
+                Blocks = cols / 32,
+                Xq = xq.Qs,
+                Xd = xq.Scales,
+                Xs = xq.Sums,
+                Y = py,
+                Type = GgmlType.Q8_0,
+                Path = KernelPath.Avx2,
+                Tokens = tokens,
+                XStride = xq.Capacity,
+                XBlockStride = xq.Capacity / 32,
+                YStride = rows,
             };
             X86Gemm.Q8_0<Avx2Dot>(a, 0, rows, wide);
         }
@@ -148,8 +160,20 @@ public unsafe class MatMulTests
 
             var a = new MatVecArgs
             {
-                W = pw, RowBytes = m.RowBytes, Cols = cols, Blocks = cols / 32, Xq = xq.Qs, Xd = xq.Scales, Xs = xq.Sums, Y = py,
-                Type = type, Path = KernelPath.Avx2, Tokens = tokens, XStride = xq.Capacity, XBlockStride = xq.Capacity / 32, YStride = rows,
+                W = pw,
+                RowBytes = m.RowBytes,
+                Cols = cols,
+                Blocks = cols / 32,
+                Xq = xq.Qs,
+                Xd = xq.Scales,
+                Xs = xq.Sums,
+                Y = py,
+                Type = type,
+                Path = KernelPath.Avx2,
+                Tokens = tokens,
+                XStride = xq.Capacity,
+                XBlockStride = xq.Capacity / 32,
+                YStride = rows,
             };
             X86Gemm.OnePlane<EmulatedVnniStep>(a, 0, rows, type == GgmlType.Q8_0);
         }
