@@ -26,7 +26,7 @@ public class BoardProfileTests
         "Gpio:ShortPressMs", "Gpio:LongHoldMs",
         "Audio:Device", "Audio:MaxUtteranceSeconds", "Audio:SilenceMs", "Audio:StartTimeoutSeconds", "Audio:ThresholdDb",
         "Speech:Engine", "Speech:Grammar", "Speech:PocketSphinxModel", "Speech:WhisperModel", "Speech:Language",
-        "Voice:Enabled", "Voice:Speaker", "Voice:Hermes", "Voice:SiteId",
+        "Voice:Enabled", "Voice:Speaker", "Voice:Hermes", "Voice:SiteId", "Voice:Espeak",
         "Power:Source", "Power:I2cBus", "Power:I2cAddress", "Power:ShuntOhms", "Power:MaxCurrentAmps", "Power:HwmonRoot",
         "Power:PowercapRoot", "Power:Pi5Correction:A", "Power:Pi5Correction:B", "Power:EstimatedIdleWatts",
         "Power:EstimatedWattsPerCore", "Power:SampleHz", "Power:PublishIntervalSeconds",
