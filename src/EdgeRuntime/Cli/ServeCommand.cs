@@ -164,11 +164,14 @@ public static class ServeCommand
     /// </summary>
     private static async Task<EnergySelection> ChooseThreadsAsync(ServiceOptions options, LogLevel level, CancellationToken cancellationToken)
     {
-        using var logs = LoggerFactory.Create(b => b.SetMinimumLevel(level).AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        }));
+        // logs as the host writes them: one line each, on stderr
+        using var logs = LoggerFactory.Create(b => b.SetMinimumLevel(level)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            }));
         var log = logs.CreateLogger("EdgeLlm.EdgeRuntime.Power.ThreadEnergyCalibrator");
         IPowerMonitor? monitor = null;
         if (options.Energy.Mode == EnergyOptions.Efficient)
