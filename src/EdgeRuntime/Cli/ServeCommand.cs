@@ -127,7 +127,7 @@ public static class ServeCommand
             try
             {
                 energy = await ChooseThreadsAsync(options, level, cancellationToken).ConfigureAwait(false);
-                engine = LanguageModelEngine.Load(options.ModelPath, energy.Threads, options.ContextLength, options.KvCache);
+                engine = LanguageModelEngine.Load(options.ModelPath, energy.Threads, options.ContextLength, options.KvCache, collectAfterLoad: true);
             }
             catch (Exception e)
             {
