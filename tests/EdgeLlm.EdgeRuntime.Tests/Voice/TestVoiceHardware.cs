@@ -11,7 +11,7 @@ namespace EdgeLlm.EdgeRuntime.Tests.Voice;
 /// <see cref="FakeGpioDriver"/> (real time), a <see cref="MicrophoneStandIn"/>, and the real speech engine the options
 /// name (PocketSphinx with a grammar).
 /// </summary>
-public sealed class TestVoiceHardware(SpeechOptions speech) : IVoiceHardware, IDisposable
+public sealed class TestVoiceHardware : IVoiceHardware, IDisposable
 {
     public const int ButtonLine = 17;
     public const int LedLine = 27;
@@ -24,6 +24,9 @@ public sealed class TestVoiceHardware(SpeechOptions speech) : IVoiceHardware, ID
     public GpioOptions Gpio { get; init; } = new() { Enabled = true, DebounceMs = 10, ShortPressMs = 150, LongHoldMs = 700 };
 
     public MicrophoneStandIn Microphone { get; } = new();
+
+    /// <summary>What the speech engine is made from (the service's Speech section).</summary>
+    public SpeechOptions Speech { get; set; } = new();
 
     public RecordingLed? Led { get; private set; }
 
@@ -45,7 +48,7 @@ public sealed class TestVoiceHardware(SpeechOptions speech) : IVoiceHardware, ID
 
     public IAudioSource OpenAudio() => Microphone;
 
-    public ISpeechToText OpenSpeech() => SpeechToTextFactory.Create(speech);
+    public ISpeechToText OpenSpeech() => SpeechToTextFactory.Create(Speech);
 
     /// <summary>The contact closes (active low), bouncing three times 1 ms apart.</summary>
     public void Press() => Bounce(PinValue.Low);

@@ -254,6 +254,20 @@ public class VoiceFlowTests
         Assert.That((await rig.Client.WaitFinalAsync("m1", Wait)).Type, Is.EqualTo("done"));
     }
 
+    [Test]
+    public async Task ASpeechEngineThatCannotLoadLeavesTheServiceAnswering()
+    {
+        var missing = Path.Combine(_folder, "missing.jsgf");
+        await using var rig = await Rig.StartAsync(this, new ScriptedEngine(), o => o with { Speech = new SpeechOptions { Grammar = missing } });
+        await rig.Client.WaitAsync(a => a.Any(r => r.Topic == rig.Topics.Status && r.Json.TryGetProperty("voice_state", out var v) && v.GetString() == "error"), Wait, "status voice_state error");
+        rig.Hardware.Press();
+        rig.Hardware.Release();
+        await rig.Client.SubscribeAsync("m/replies");
+        await rig.Client.PublishAsync(rig.Topics.Prompt, Json.Prompt("m1", "hello"), "m/replies");
+        Assert.That((await rig.Client.WaitFinalAsync("m1", Wait)).Type, Is.EqualTo("done"));
+        Assert.That(rig.Client.All.Where(r => r.Topic == rig.Topics.Voice && r.Type == "listening"), Is.Empty, "the button is let go with the flow");
+    }
+
     private static double Num(Received r, string name) => r.Json.GetProperty(name).GetDouble();
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
@@ -296,7 +310,7 @@ public class VoiceFlowTests
         public static async Task<Rig> StartAsync(VoiceFlowTests t, IInferenceEngine? engine, Func<ServiceOptions, ServiceOptions>? tweak = null,
             GpioDeviceException? buttonFailure = null)
         {
-            var hardware = new TestVoiceHardware(new SpeechOptions { Grammar = t._grammar }) { ButtonFailure = buttonFailure };
+            var hardware = new TestVoiceHardware { ButtonFailure = buttonFailure };
             var ina = new SimulatedIna219(() => BoardWatts);
             var options = InProcessService.Defaults() with
             {
@@ -307,13 +321,14 @@ public class VoiceFlowTests
                 Power = new PowerOptions { Source = "ina219", PublishIntervalSeconds = 1 },
             };
             options = tweak?.Invoke(options) ?? options;
+            hardware.Speech = options.Speech;
             var service = await InProcessService.StartAsync(options, engine: engine, configure: s =>
             {
                 s.AddSingleton<IVoiceHardware>(hardware);
                 s.AddSingleton(new PowerPlatform { I2c = new SimulatedI2cBus(ina) });
             });
             var ready = await service.Services.GetRequiredService<VoiceCommandService>().Ready.WaitAsync(Wait);
-            Assert.That(ready, Is.EqualTo(buttonFailure is null), "the voice flow watches the button");
+            Assert.That(ready, Is.EqualTo(buttonFailure is null && File.Exists(options.Speech.Grammar)), "the voice flow watches the button");
             var client = await TestClient.ConnectAsync(service.Endpoint);
             foreach (var topic in new[] { service.Topics.Voice, service.Topics.DefaultReply("#"), Topics.HermesTextCaptured, service.Topics.Power, service.Topics.Status, "homeassistant/sensor/#" })
             {
