@@ -21,7 +21,7 @@ public sealed class TestVoiceHardware : IVoiceHardware, IDisposable
     public FakeGpioDriver Driver { get; } = new();
 
     /// <summary>Short debounce and gesture times so the tests do not wait seconds per gesture.</summary>
-    public GpioOptions Gpio { get; init; } = new() { Enabled = true, DebounceMs = 10, ShortPressMs = 150, LongHoldMs = 700 };
+    public GpioOptions Gpio { get; init; } = new() { Enabled = true, DebounceMs = 10, ShortPressMs = 250, LongHoldMs = 700 };
 
     public MicrophoneStandIn Microphone { get; } = new();
 
