@@ -126,6 +126,12 @@ public sealed class LanguageModel : IDisposable
     public IAsyncEnumerable<TokenEvent> GenerateAsync(string prompt, GenerationOptions options, CancellationToken cancellationToken = default) =>
         generator.GenerateAsync(prompt, options, cancellationToken);
 
+    /// <summary>
+    /// A grammar bound to this model's vocabulary, the same instance generation uses for it: masks computed through it
+    /// (e.g. warming an action grammar at start-up) serve every later generation with that grammar.
+    /// </summary>
+    public Grammar.TokenGrammar BindGrammar(Grammar.CompiledGrammar grammar) => generator.Bind(grammar);
+
     public void Dispose()
     {
         pool.Dispose();

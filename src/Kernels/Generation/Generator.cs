@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using EdgeLlm.Kernels.Grammar;
 using EdgeLlm.Kernels.Model;
 using EdgeLlm.Kernels.Sampling;
 using EdgeLlm.Kernels.Tokenization;
@@ -17,6 +18,8 @@ public sealed class Generator
     private readonly LlamaTokenizer tokenizer;
     private readonly int[] endTokens;
     private readonly int[] history;
+    private readonly ConditionalWeakTable<CompiledGrammar, TokenGrammar> bound = new();
+    private TokenVocabulary? vocabulary;
     private int busy;
 
     public Generator(Transformer model, LlamaTokenizer tokenizer, IEnumerable<int>? extraEndTokens = null)
@@ -30,6 +33,18 @@ public sealed class Generator
         this.tokenizer = tokenizer;
         endTokens = [tokenizer.EosId, tokenizer.BosId, .. extraEndTokens ?? []];
         history = new int[model.ContextLength];
+    }
+
+    /// <summary>
+    /// <paramref name="grammar"/> bound to this model's vocabulary, with its mask cache; the same instance for the same
+    /// grammar as long as the grammar lives (so warming it once, e.g. at start-up, serves every later generation).
+    /// </summary>
+    public TokenGrammar Bind(CompiledGrammar grammar)
+    {
+        ArgumentNullException.ThrowIfNull(grammar);
+        vocabulary ??= TokenVocabulary.FromTokenizer(tokenizer);
+        var v = vocabulary;
+        return bound.GetValue(grammar, g => new TokenGrammar(g, v));
     }
 
     /// <summary>Tokens of the prompt as generation would feed them.</summary>
@@ -72,6 +87,11 @@ public sealed class Generator
         {
             await Task.Yield(); // the caller gets its enumerator back before the prefill starts
             var clock = Stopwatch.StartNew();
+            GrammarMatcher? matcher = options.Grammar is null ? null : Bind(options.Grammar).CreateMatcher();
+            ulong[] allowed = matcher is null ? [] : new ulong[matcher.TokenGrammar.Vocabulary.MaskLength];
+
+            // The first token after BOS is printed without its dummy-prefix space, so the grammar must not see it.
+            bool afterBos = tokenizer.AddSpacePrefix && prompted[^1] == tokenizer.BosId;
             prompted.CopyTo(history, 0);
             int pos = 0, completion = 0;
             FinishReason? finish = null;
@@ -101,6 +121,10 @@ public sealed class Generator
             double firstTokenMs = 0;
             var decoder = tokenizer.CreateDecoder(prompted[^1]);
             int token = -1;
+            if (matcher is not null && !NextMask(matcher, allowed, afterBos))
+            {
+                finish = FinishReason.Stop; // the grammar matches only the empty string
+            }
 
             while (finish is null)
             {
@@ -128,7 +152,7 @@ public sealed class Generator
                     pos++;
                 }
 
-                token = sampler.Sample(logits, history.AsSpan(0, pos));
+                token = sampler.Sample(logits, history.AsSpan(0, pos), allowed);
                 if (completion == 0)
                 {
                     firstTokenMs = clock.Elapsed.TotalMilliseconds;
@@ -146,6 +170,15 @@ public sealed class Generator
                 }
 
                 completion++;
+                if (matcher is not null)
+                {
+                    matcher.Accept(token, afterBos && completion == 1);
+                    if (!NextMask(matcher, allowed, stripLeadingSpace: false))
+                    {
+                        finish = FinishReason.Stop; // complete: only EOS could follow, no need to run the model for it
+                    }
+                }
+
                 var (emit, stopped) = filter.Push(decoder.Append(token));
                 if (stopped)
                 {
@@ -180,13 +213,30 @@ public sealed class Generator
                 completion > 0 ? firstTokenMs : 0,
                 completion > 1 && decodeMs > 0 ? (completion - 1) / (decodeMs / 1000.0) : 0,
                 prefillMs > 0 ? prompted.Length / (prefillMs / 1000.0) : 0,
-                clock.Elapsed);
+                clock.Elapsed)
+            {
+                GrammarComplete = matcher?.CanEnd,
+            };
             yield return new TokenEvent(completion, -1, tail, stats);
         }
         finally
         {
             Volatile.Write(ref busy, 0);
         }
+    }
+
+    /// <summary>
+    /// The mask for the next step. Returns false when no token but EOS may follow (the grammar is complete); throws
+    /// <see cref="GrammarDeadEndException"/> when nothing may follow and the grammar cannot end either.
+    /// </summary>
+    private static bool NextMask(GrammarMatcher matcher, ulong[] allowed, bool stripLeadingSpace)
+    {
+        if (matcher.FillMask(allowed, stripLeadingSpace))
+        {
+            return true;
+        }
+
+        return matcher.CanEnd ? false : throw new GrammarDeadEndException(matcher.State.Position);
     }
 }
 
