@@ -51,6 +51,9 @@ public sealed class CompiledGrammar
 
     internal string[] RuleNames { get; }
 
+    /// <summary>Some rules can reach themselves matching nothing, at the end of an alternative (the stepper must cut the loop).</summary>
+    internal bool HasEmptyCycles { get; private init; }
+
     /// <summary>Parses GBNF text; <paramref name="root"/> names the start rule.</summary>
     /// <exception cref="GrammarException">A syntax error (with line and column), an undefined rule, left recursion, or a grammar no string matches.</exception>
     public static CompiledGrammar FromGbnf(string gbnf, string root = "root")
@@ -76,7 +79,7 @@ public sealed class CompiledGrammar
 
         int n = rules.Count;
         bool[] nullable = Fixpoint(rules, (e, known) => e.IsRule && known[e.Rule]);
-        CheckLeftRecursion(text, rules, nullable);
+        bool tailCycles = CheckLeftRecursion(text, rules, nullable);
         bool[] productive = Fixpoint(rules, (e, known) => e.IsRule ? known[e.Rule] : !e.Set!.IsEmpty);
         if (!productive[rootId])
         {
@@ -149,7 +152,7 @@ public sealed class CompiledGrammar
         int start = code.Count;
         code.Add(RefBase + index[rootId]);
         code.Add(AltEnd);
-        return new CompiledGrammar(text, [.. code], [.. sets], altBegin, [.. altPos], start, reach.Select(r => rules[r].Name).ToArray());
+        return new CompiledGrammar(text, [.. code], [.. sets], altBegin, [.. altPos], start, reach.Select(r => rules[r].Name).ToArray()) { HasEmptyCycles = tailCycles };
     }
 
     /// <summary>Least fixpoint of "some alternative has every element satisfying <paramref name="holds"/>".</summary>
@@ -174,23 +177,26 @@ public sealed class CompiledGrammar
     }
 
     /// <summary>
-    /// A rule that can reach itself before consuming a character would expand forever (llama.cpp rejects it too).
-    /// Unlike llama.cpp's check, prefixes that can be empty through other rules count as well.
+    /// A rule that can reach itself before consuming a character, through a reference with more elements after it, would
+    /// grow the stack forever: rejected, like llama.cpp rejects left recursion (our check also sees prefixes that are
+    /// empty through other rules). A cycle of references that end their alternatives (<c>( "a"? )*</c>) keeps the stack
+    /// as it is; it is allowed and the stepper cuts it off (returns true then).
     /// </summary>
-    private static void CheckLeftRecursion(string text, List<GrammarRule> rules, bool[] nullable)
+    private static bool CheckLeftRecursion(string text, List<GrammarRule> rules, bool[] nullable)
     {
         int n = rules.Count;
-        var left = new List<int>[n];
+        var edges = new List<(int To, bool Grows)>[n];
         for (int r = 0; r < n; r++)
         {
-            left[r] = [];
+            edges[r] = [];
             foreach (var alt in rules[r].Alternatives)
             {
-                foreach (var e in alt)
+                for (int i = 0; i < alt.Count; i++)
                 {
+                    var e = alt[i];
                     if (e.IsRule)
                     {
-                        left[r].Add(e.Rule);
+                        edges[r].Add((e.Rule, i < alt.Count - 1));
                     }
 
                     if (!(e.IsRule && nullable[e.Rule]))
@@ -201,35 +207,81 @@ public sealed class CompiledGrammar
             }
         }
 
-        var state = new byte[n]; // 0 new, 1 on the path, 2 done
+        int[] component = StronglyConnected(n, r => edges[r].Select(x => x.To));
+        bool tailCycles = false;
         for (int r = 0; r < n; r++)
         {
-            if (state[r] == 0 && Cycle(r) is int bad)
+            foreach (var (to, grows) in edges[r])
             {
-                string name = rules[bad].Name;
-                throw GrammarException.Syntax(text, Math.Max(rules[bad].Offset, 0), $"left recursion: rule '{name}' can reach itself without matching a character");
+                if (component[to] != component[r])
+                {
+                    continue;
+                }
+
+                if (grows)
+                {
+                    throw GrammarException.Syntax(text, Math.Max(rules[r].Offset, 0), $"left recursion: rule '{rules[r].Name}' can reach itself without matching a character");
+                }
+
+                tailCycles = true;
             }
         }
 
-        int? Cycle(int r)
+        return tailCycles;
+    }
+
+    /// <summary>Tarjan's strongly connected components: component id per node.</summary>
+    private static int[] StronglyConnected(int n, Func<int, IEnumerable<int>> next)
+    {
+        var index = new int[n];
+        var low = new int[n];
+        var comp = new int[n];
+        var onStack = new bool[n];
+        var stack = new Stack<int>();
+        Array.Fill(index, -1);
+        int counter = 0, comps = 0;
+
+        void Visit(int v)
         {
-            state[r] = 1;
-            foreach (int s in left[r])
+            index[v] = low[v] = counter++;
+            stack.Push(v);
+            onStack[v] = true;
+            foreach (int w in next(v))
             {
-                if (state[s] == 1)
+                if (index[w] < 0)
                 {
-                    return s;
+                    Visit(w);
+                    low[v] = Math.Min(low[v], low[w]);
                 }
-
-                if (state[s] == 0 && Cycle(s) is int found)
+                else if (onStack[w])
                 {
-                    return found;
+                    low[v] = Math.Min(low[v], index[w]);
                 }
             }
 
-            state[r] = 2;
-            return null;
+            if (low[v] == index[v])
+            {
+                int w;
+                do
+                {
+                    w = stack.Pop();
+                    onStack[w] = false;
+                    comp[w] = comps;
+                }
+                while (w != v);
+                comps++;
+            }
         }
+
+        for (int v = 0; v < n; v++)
+        {
+            if (index[v] < 0)
+            {
+                Visit(v);
+            }
+        }
+
+        return comp;
     }
 
     /// <summary>Rules on a reference cycle (they cannot be inlined).</summary>

@@ -12,7 +12,12 @@ internal sealed class GrammarStepper(CompiledGrammar grammar)
     private readonly CharSet[] sets = grammar.Sets;
     private readonly int[] altBegin = grammar.AltBegin;
     private readonly int[] altPos = grammar.AltPos;
+    private readonly bool guard = grammar.HasEmptyCycles;
     private int[] work = new int[64];
+
+    // Reference-topped stacks already expanded in this step (only for grammars with empty cycles): meeting one again
+    // adds nothing new, and it is how a cycle that matched nothing ends (llama.cpp keeps a seen-set for the same reason).
+    private readonly StackSet seen = new();
 
     public CompiledGrammar Grammar { get; } = grammar;
 
@@ -21,6 +26,7 @@ internal sealed class GrammarStepper(CompiledGrammar grammar)
     {
         dst.Clear();
         work[0] = Grammar.StartPosition;
+        seen.Clear();
         Expand(1, dst);
     }
 
@@ -130,6 +136,7 @@ internal sealed class GrammarStepper(CompiledGrammar grammar)
         int len = s.Length;
         Ensure(len + 2);
         s.CopyTo(work);
+        seen.Clear();
         int next = s[^1] + 1;
         if (code[next] == CompiledGrammar.AltEnd)
         {
@@ -161,6 +168,17 @@ internal sealed class GrammarStepper(CompiledGrammar grammar)
         {
             dst.Add(work.AsSpan(0, len));
             return;
+        }
+
+        if (guard)
+        {
+            var here = work.AsSpan(0, len);
+            int before = seen.Count;
+            seen.Add(here);
+            if (seen.Count == before)
+            {
+                return;
+            }
         }
 
         int rule = c - CompiledGrammar.RefBase;
