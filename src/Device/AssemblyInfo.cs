@@ -1,2 +1,2 @@
-// Device interfaces arrive with the voice and power issues.
 [assembly: System.Runtime.CompilerServices.InternalsVisibleTo("EdgeLlm.Device.Tests")]
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("EdgeLlm.EdgeRuntime.Tests")]

@@ -1,0 +1,10 @@
+namespace EdgeLlm.Device.Gpio;
+
+/// <summary>What the status LED shows.</summary>
+public enum LedState
+{
+    Idle,
+    Listening,
+    Thinking,
+    Error,
+}
