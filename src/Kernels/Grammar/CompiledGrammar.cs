@@ -54,6 +54,13 @@ public sealed class CompiledGrammar
     /// <summary>Some rules can reach themselves matching nothing, at the end of an alternative (the stepper must cut the loop).</summary>
     internal bool HasEmptyCycles { get; private init; }
 
+    /// <summary>Whether <paramref name="text"/> is a sentence of the grammar.</summary>
+    public bool Matches(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return new GrammarState(this).Matches(System.Text.Encoding.UTF8.GetBytes(text));
+    }
+
     /// <summary>Parses GBNF text; <paramref name="root"/> names the start rule.</summary>
     /// <exception cref="GrammarException">A syntax error (with line and column), an undefined rule, left recursion, or a grammar no string matches.</exception>
     public static CompiledGrammar FromGbnf(string gbnf, string root = "root")

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Text.Json;
+using EdgeLlm.EdgeRuntime.Service;
+using EdgeLlm.EdgeRuntime.Tests.Infrastructure;
+using EdgeLlm.Kernels.Grammar;
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeLlm.EdgeRuntime.Tests;
+
+/// <summary>
+/// Actions end to end on the embedded broker and the real demo model: intent text → a call the grammar allows →
+/// validation → the payload published on the action's topic; a dry run publishes nothing.
+/// </summary>
+public class ActionTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Home Assistant MQTT lights: the JSON schema light's command topic, and a plain switch.</summary>
+    public const string HomeAssistantActions = """
+        [
+          {"name": "light_set", "description": "Switch the kitchen light on or off, optionally at a brightness.",
+           "arguments": {"type": "object", "properties": {
+               "state": {"enum": ["ON", "OFF"]},
+               "brightness": {"type": "integer", "minimum": 0, "maximum": 255}},
+             "required": ["state"], "additionalProperties": false},
+           "topic": "home/kitchen/light/set",
+           "payload": {"state": "{{arguments.state}}", "brightness": "{{arguments.brightness}}"},
+           "examples": [{"text": "turn on the kitchen light", "arguments": {"state": "ON"}},
+                        {"text": "dim the kitchen light to half", "arguments": {"state": "ON", "brightness": 128}}]},
+          {"name": "fan_switch", "description": "Switch the fan.",
+           "arguments": {"type": "object", "properties": {"state": {"enum": ["ON", "OFF"]}}, "required": ["state"], "additionalProperties": false},
+           "topic": "home/fan/switch/set",
+           "payload": "{{arguments.state}}",
+           "examples": [{"text": "stop the fan", "arguments": {"state": "OFF"}}]}
+        ]
+        """;
+
+    /// <summary>The request id of a reply; actions published as plain text (the fan's "ON") have none.</summary>
+    private static string? IdOf(Received r) => r.Json.ValueKind == JsonValueKind.Object ? r.Id : null;
+
+    private static ServiceOptions WithActions(string actions) => InProcessService.Defaults() with { Actions = ActionRegistry.Parse(actions) };
+
+    [Test]
+    public async Task AnIntentPublishesAValidatedActionWithItsPayload()
+    {
+        await using var service = await InProcessService.StartAsync(WithActions(HomeAssistantActions));
+        await using var client = await TestClient.ConnectAsync(service.Endpoint);
+        await client.SubscribeAsync("home/#");
+        await client.SubscribeAsync("my/intents");
+        var registry = service.Options.Actions!;
+
+        foreach (var (id, text) in new[] { ("i1", "turn off the kitchen light"), ("i2", "please switch the fan on"), ("i3", "make the kitchen bright") })
+        {
+            await client.PublishAsync(service.Topics.Intent, JsonSerializer.Serialize(new { id, text }), "my/intents");
+            var reply = (await client.WaitAsync(a => a.Any(r => IdOf(r) == id && r.Type is "action" or "error"), Wait, $"the action of {id}"))
+                .First(r => IdOf(r) == id && r.Type is "action" or "error");
+            Assert.That(reply.Type, Is.EqualTo("action"), reply.Json.GetRawText());
+            Assert.That(reply.Topic, Is.EqualTo("my/intents"), "the MQTT 5 response topic");
+
+            var action = registry.Find(reply.Str("name"));
+            Assert.That(action, Is.Not.Null, "only configured actions");
+            var args = reply.Json.GetProperty("arguments");
+            Assert.That(CompiledGrammar.FromJsonSchema(action!.Arguments).Matches(args.GetRawText()), Is.True, "arguments satisfy the action's schema");
+            Assert.That(reply.Str("topic"), Is.EqualTo(action.Topic));
+            Assert.That(reply.Json.GetProperty("published").GetBoolean(), Is.True);
+
+            // what arrived on the action's topic is the template filled with those arguments
+            var published = (await client.WaitAsync(a => a.Any(r => r.Topic == action.Topic && r.At >= reply.At.AddSeconds(-5)), Wait, "the published action"))
+                .Last(r => r.Topic == action.Topic);
+            string state = args.GetProperty("state").GetString()!;
+            if (action.Name == "fan_switch")
+            {
+                Assert.That(published.Json.GetString(), Is.EqualTo(state));
+            }
+            else
+            {
+                Assert.That(published.Json.GetProperty("state").GetString(), Is.EqualTo(state));
+                Assert.That(published.Json.TryGetProperty("brightness", out var b), Is.EqualTo(args.TryGetProperty("brightness", out var ab)));
+                if (ab.ValueKind == JsonValueKind.Number)
+                {
+                    Assert.That(b.GetInt32(), Is.EqualTo(ab.GetInt32()), "a number stays a number");
+                }
+            }
+
+            Assert.That(reply.Str("payload"), Is.EqualTo(ActionRegistry.Render(action, args)));
+        }
+    }
+
+    [Test]
+    public async Task ADryRunPublishesNothing()
+    {
+        await using var service = await InProcessService.StartAsync(WithActions(HomeAssistantActions));
+        await using var client = await TestClient.ConnectAsync(service.Endpoint);
+        await client.SubscribeAsync("home/#");
+        await client.SubscribeAsync($"edgellm/{service.Options.DeviceId}/reply/#");
+
+        await client.PublishAsync(service.Topics.Intent, "{\"id\":\"d1\",\"text\":\"turn on the kitchen light\",\"dry_run\":true}");
+        var reply = (await client.WaitAsync(a => a.Any(r => IdOf(r) == "d1" && r.Type is "action" or "error"), Wait, "the dry run")).First(r => IdOf(r) == "d1");
+        Assert.That(reply.Type, Is.EqualTo("action"), reply.Json.GetRawText());
+        Assert.That(reply.Topic, Is.EqualTo(service.Topics.DefaultReply("d1")));
+        Assert.That(reply.Json.GetProperty("published").GetBoolean(), Is.False);
+        Assert.That(reply.Str("payload"), Is.Not.Empty, "what would have been published");
+
+        // a real intent after it: its action is the first thing on home/#, so the dry run's would have come before
+        await client.PublishAsync(service.Topics.Intent, "{\"id\":\"d2\",\"text\":\"turn on the kitchen light\"}");
+        await client.WaitAsync(a => a.Any(r => IdOf(r) == "d2" && r.Type == "action"), Wait, "the real one");
+        var all = await client.WaitAsync(a => a.Any(r => r.Topic.StartsWith("home/", StringComparison.Ordinal)), Wait, "the real action");
+        Assert.That(all.Count(r => r.Topic.StartsWith("home/", StringComparison.Ordinal)), Is.EqualTo(1), "only the real intent published");
+        Assert.That(client.All.Any(r => IdOf(r) == "d1" && r.Type is "token" or "done"), Is.False, "an intent's generation is not streamed as a prompt reply");
+    }
+
+    [TestCase("{\"text\": 5}", "text must be a string")]
+    [TestCase("{\"id\":\"b1\"}", "text is required")]
+    [TestCase("{\"id\":\"b1\",\"text\":\"x\",\"action\":\"fan\"}", "unknown field 'action'")]
+    [TestCase("not json", "malformed JSON")]
+    public async Task ABadIntentIsABadRequest(string payload, string what)
+    {
+        await using var service = await InProcessService.StartAsync(WithActions(HomeAssistantActions));
+        await using var client = await TestClient.ConnectAsync(service.Endpoint);
+        await client.SubscribeAsync("bad/replies");
+        await client.PublishAsync(service.Topics.Intent, payload, "bad/replies");
+        var reply = (await client.WaitAsync(a => a.Any(r => r.Type == "error"), Wait, "the error")).First(r => r.Type == "error");
+        Assert.That(reply.Str("code"), Is.EqualTo("bad_request"));
+        Assert.That(reply.Str("message"), Does.Contain(what));
+    }
+
+    [Test]
+    public async Task WithoutActionsTheIntentTopicIsNotServed()
+    {
+        await using var service = await InProcessService.StartAsync(InProcessService.Defaults());
+        await using var client = await TestClient.ConnectAsync(service.Endpoint);
+        await client.SubscribeAsync($"edgellm/{service.Options.DeviceId}/#");
+        await client.PublishAsync(service.Topics.Intent, "{\"id\":\"n1\",\"text\":\"turn on the light\"}");
+        await client.PublishAsync(service.Topics.Prompt, Json.Prompt("p1", "Once upon a time", maxTokens: 4));
+        await client.WaitFinalAsync("p1", Wait);
+        Assert.That(client.All.Any(r => IdOf(r) == "n1" && r.Type != ""), Is.False);
+    }
+
+    [TestCase("{{arguments.colour}}", "colour")]
+    [TestCase("{\"state\": \"{{arguments.state}}\", \"c\": \"{{ arguments.level }}\"}", "level")]
+    public void ATemplateNamingAMissingArgumentIsAStartUpErrorNamingTheAction(string template, string missing)
+    {
+        string config = Path.Combine(Path.GetTempPath(), $"edgellm-actions-{Guid.NewGuid():N}.json");
+        string payloadJson = template.StartsWith("{\"", StringComparison.Ordinal) ? template : JsonSerializer.Serialize(template);
+        File.WriteAllText(config, """
+            {"EdgeLlm": {"Actions": [
+              {"name": "ok_action", "arguments": {"type": "object", "properties": {"state": {"enum": ["ON"]}}}, "topic": "a/b", "payload": "{{arguments.state}}"},
+              {"name": "broken_light", "arguments": {"type": "object", "properties": {"state": {"enum": ["ON", "OFF"]}}}, "topic": "x/y", "payload": PAYLOAD}
+            ]}}
+            """.Replace("PAYLOAD", payloadJson, StringComparison.Ordinal));
+        try
+        {
+            var configuration = ServiceHost.BuildConfiguration(config, new Dictionary<string, string?>());
+            var errors = new List<string>();
+            var options = ServiceOptions.Read(configuration, errors);
+            Assert.That(options.Actions, Is.Null);
+            Assert.That(errors, Has.Some.Contains("broken_light").And.Contains(missing));
+            Assert.That(errors, Has.None.Contains("ok_action"));
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Test]
+    public void ActionsFromAConfigFileKeepTheirSchemaTypes()
+    {
+        string config = Path.Combine(Path.GetTempPath(), $"edgellm-actions-{Guid.NewGuid():N}.json");
+        File.WriteAllText(config, "{\"EdgeLlm\": {\"DeviceId\": \"kitchen\", \"ModelPath\": " + JsonSerializer.Serialize(TestEnvironment.ModelPath) + ", \"Actions\": " + HomeAssistantActions + "}}");
+        try
+        {
+            var errors = new List<string>();
+            var options = ServiceOptions.Read(ServiceHost.BuildConfiguration(config, new Dictionary<string, string?>()), errors);
+            Assert.That(errors, Is.Empty);
+            Assert.That(options.Actions!.Actions.Select(a => a.Name), Is.EqualTo(new[] { "light_set", "fan_switch" }));
+            Assert.That(options.Actions.Grammar.Matches("{\"action\": \"light_set\", \"arguments\": {\"state\": \"ON\", \"brightness\": 200}}"), Is.True);
+            Assert.That(options.Actions.Grammar.Matches("{\"action\": \"light_set\", \"arguments\": {\"state\": \"ON\", \"brightness\": 256}}"), Is.False, "the integer bound came through as a number");
+            Assert.That(options.Actions.Grammar.Matches("{\"action\": \"heater\", \"arguments\": {\"state\": \"ON\"}}"), Is.False, "no action outside the registry");
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Test]
+    public async Task ServeRefusesABrokenActionAtStartUp()
+    {
+        string config = Path.Combine(Path.GetTempPath(), $"edgellm-actions-{Guid.NewGuid():N}.json");
+        File.WriteAllText(config, """{"EdgeLlm": {"Actions": [{"name": "lamp", "arguments": {"type": "object", "properties": {}}, "topic": "l/set", "payload": "{{arguments.on}}"}]}}""");
+        try
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (string a in new[] { TestEnvironment.EdgeLlmDll, "serve", "--config", config, "--mqtt-port", TestEnvironment.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var p = Process.Start(psi)!;
+            var err = p.StandardError.ReadToEndAsync();
+            using var cts = new CancellationTokenSource(Wait);
+            await p.WaitForExitAsync(cts.Token);
+            Assert.That(p.ExitCode, Is.Not.Zero);
+            Assert.That(await err, Does.Contain("action 'lamp'").And.Contain("arguments.on"));
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+}
