@@ -109,6 +109,38 @@ public class ActionTests
         Assert.That(client.All.Any(r => IdOf(r) == "d1" && r.Type is "token" or "done"), Is.False, "an intent's generation is not streamed as a prompt reply");
     }
 
+    [Test]
+    public async Task ACallOutsideTheRegistryOrAGrammarDeadEndPublishesNothing()
+    {
+        // The engine is scripted here to do what the grammar makes impossible: the service's own check must hold.
+        var engine = new ScriptedEngine(contextLength: 8192);
+        engine.Default = new GenerationScript { Tokens = ["{\"action\": \"heater\", ", "\"arguments\": {\"state\": \"ON\"}}"] };
+        await using var service = await InProcessService.StartAsync(WithActions(HomeAssistantActions), engine: engine);
+        await using var client = await TestClient.ConnectAsync(service.Endpoint);
+        await client.SubscribeAsync("home/#");
+        await client.SubscribeAsync("v/replies");
+
+        await client.PublishAsync(service.Topics.Intent, "{\"id\":\"v1\",\"text\":\"heat the room\"}", "v/replies");
+        var outside = (await client.WaitAsync(a => a.Any(r => IdOf(r) == "v1" && r.Type == "error"), Wait, "the refusal")).First(r => IdOf(r) == "v1");
+        Assert.That(outside.Str("code"), Is.EqualTo("internal"));
+        Assert.That(outside.Str("message"), Does.Contain("'heater'").And.Contain("not a configured action"));
+
+        engine.Default = new GenerationScript { Tokens = ["{\"action\": \"fan_switch\", \"arguments\": {\"state\": \"MAYBE\"}}"] };
+        await client.PublishAsync(service.Topics.Intent, "{\"id\":\"v2\",\"text\":\"fan\"}", "v/replies");
+        var badArgs = (await client.WaitAsync(a => a.Any(r => IdOf(r) == "v2" && r.Type == "error"), Wait, "the refusal")).First(r => IdOf(r) == "v2");
+        Assert.That(badArgs.Str("message"), Does.Contain("do not satisfy its schema"));
+
+        engine.Default = new GenerationScript { ThrowAt = 3, Failure = new EdgeLlm.Kernels.Grammar.GrammarDeadEndException(12) };
+        await client.PublishAsync(service.Topics.Intent, "{\"id\":\"v3\",\"text\":\"light\"}", "v/replies");
+        var dead = (await client.WaitAsync(a => a.Any(r => IdOf(r) == "v3" && r.Type == "error"), Wait, "the dead end")).First(r => IdOf(r) == "v3");
+        Assert.That(dead.Str("code"), Is.EqualTo("internal"));
+        Assert.That(dead.Str("message"), Does.Contain("no token of the vocabulary can continue the grammar"));
+
+        // every intent was generated under the registry's grammar, and nothing reached an action topic
+        Assert.That(engine.Generated, Has.Count.EqualTo(3));
+        Assert.That(client.All.Any(r => r.Topic.StartsWith("home/", StringComparison.Ordinal)), Is.False);
+    }
+
     [TestCase("{\"text\": 5}", "text must be a string")]
     [TestCase("{\"id\":\"b1\"}", "text is required")]
     [TestCase("{\"id\":\"b1\",\"text\":\"x\",\"action\":\"fan\"}", "unknown field 'action'")]

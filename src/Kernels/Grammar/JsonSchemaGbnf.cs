@@ -342,6 +342,14 @@ internal sealed class JsonSchemaGbnf
             }
         }
 
+        if (props.Count == 0 && !closed)
+        {
+            // {"type": "object"} alone: any members (there is nothing to hold them to); declared members are all we
+            // write otherwise, which is valid whether additional ones are allowed or not
+            Shared("jvalue");
+            return "jobject";
+        }
+
         // Each property: "key" : value; the chain S_i (nothing written yet) / R_i (a comma first).
         var kv = new List<string?>();
         foreach (var (name, schema, at) in props)
