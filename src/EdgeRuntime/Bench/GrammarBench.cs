@@ -98,21 +98,21 @@ public static class GrammarBench
     /// <summary>Greedy decode under the grammar with our engine: forward, mask, masked argmax, accept.</summary>
     public static GrammarBenchRun Constrained(EdgeLlm.Kernels.LanguageModel lm, TokenGrammar grammar, int[] promptTokens, int generateTokens)
     {
-        var t = lm.Transformer;
         var matcher = grammar.CreateMatcher();
         var sampler = new Sampler(lm.Config.VocabSize, SamplingOptions.Greedy);
         var mask = new ulong[grammar.Vocabulary.MaskLength];
         var tokens = new int[generateTokens + 1];
         int completions = 0;
         long grammarTicks = 0;
+        lm.ResetSequence();
         long start = Stopwatch.GetTimestamp();
-        ReadOnlySpan<float> logits = t.Prefill(promptTokens, 0);
+        ReadOnlySpan<float> logits = lm.Prefill(promptTokens);
         long prefilled = Stopwatch.GetTimestamp();
         tokens[0] = Next(logits);
         long first = Stopwatch.GetTimestamp();
         for (int g = 0; g < generateTokens; g++)
         {
-            logits = t.Forward(tokens[g], promptTokens.Length + g, true);
+            logits = lm.Decode(tokens[g]);
             tokens[g + 1] = Next(logits);
         }
 
