@@ -223,6 +223,9 @@ public class OptionsTests
                     case "DeviceId":
                         Assert.That(p.Value.GetString(), Is.Empty, "empty = the host name, the default");
                         break;
+                    case "Actions":
+                        Assert.That(p.Value.GetArrayLength(), Is.Zero, "no actions by default (docs/mqtt.md shows how to add them)");
+                        break;
                     default:
                         if (p.Value.ValueKind == System.Text.Json.JsonValueKind.Number)
                         {

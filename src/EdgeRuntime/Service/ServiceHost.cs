@@ -92,6 +92,12 @@ public static class ServiceHost
         builder.Services.AddSingleton<StatusPublisher>();
         builder.Services.AddSingleton<PromptGateway>();
         builder.Services.AddSingleton<InferenceWorker>();
+        if (options.Actions is { } actions)
+        {
+            builder.Services.AddSingleton(actions);
+            builder.Services.AddSingleton<IntentHandler>();
+        }
+
         builder.Services.AddHostedService<MqttService>();
         // Stopped before MqttService (reverse order), so the running prompt is answered before we disconnect.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InferenceWorker>());

@@ -82,6 +82,9 @@ public sealed record ServiceOptions
 
     public TlsOptions Tls { get; init; } = new();
 
+    /// <summary>The actions intents may call (EdgeLlm:Actions in the JSON configuration); null = no intents.</summary>
+    public ActionRegistry? Actions { get; init; }
+
     public bool HomeAssistantDiscovery { get; init; } = ServiceDefaults.HomeAssistantDiscovery;
 
     public string HomeAssistantPrefix { get; init; } = ServiceDefaults.HomeAssistantPrefix;
@@ -129,6 +132,7 @@ public sealed record ServiceOptions
         var t = new Reader(tls, errors, Section + ":Tls");
         var o = new ServiceOptions
         {
+            Actions = ActionRegistry.FromConfiguration(configuration, errors),
             ModelPath = r.String("ModelPath") ?? r.String("Model") ?? d.ModelPath,
             Threads = r.Int("Threads", d.Threads, 0, 1024),
             ContextLength = r.Int("ContextLength", d.ContextLength, 0, 1 << 20),

@@ -24,6 +24,9 @@ public sealed class Topics(string deviceId, string? fleetGroup = null, string ho
     /// <summary>Rhasspy Hermes: a transcript for intent handlers (optional).</summary>
     public const string HermesTextCaptured = "hermes/asr/textCaptured";
 
+    /// <summary>Action requests in words (docs/mqtt.md, "Actions"); subscribed when actions are configured.</summary>
+    public string Intent => Root + "/intent";
+
     public string? FleetSubscription { get; } = fleetGroup is null ? null : $"$share/{fleetGroup}/{FleetPrompt}";
 
     public string HomeAssistantStatus { get; } = homeAssistantPrefix + "/status";
