@@ -37,6 +37,7 @@ public sealed class VoiceCommandService(
 
     private readonly Lock _lock = new();
     private readonly HashSet<string> _prompts = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _cancelled = new(StringComparer.Ordinal);
     private readonly VoiceSpeaker? _speaker = options.Voice.Speaker.Length == 0 ? null
         : new VoiceSpeaker(options.Voice.Espeak, options.Voice.Speaker, log);
 
@@ -174,6 +175,7 @@ public sealed class VoiceCommandService(
             }
 
             cancelled = [.. _prompts];
+            _cancelled.UnionWith(cancelled); // a cancelled intent is the user's "stop", not an error to blink about
             if (_session is { } s)
             {
                 s.LongHeld = true;
@@ -303,18 +305,24 @@ public sealed class VoiceCommandService(
             }
         }
 
-        if (result.IsError)
+        bool cancelled;
+        lock (_lock)
         {
-            log.LogWarning("voice: {Id}: no action: {Code}: {Message}", s.Id, result.ErrorCode, result.Message);
-            lock (_lock)
+            cancelled = _cancelled.Remove(s.Id);
+            if (result.IsError && !cancelled)
             {
                 _intentError = true; // the error blink until the next press
             }
         }
 
+        if (result.IsError)
+        {
+            log.LogWarning("voice: {Id}: no action: {Code}: {Message}", s.Id, result.ErrorCode, result.Message);
+        }
+
         Refresh();
         await PublishAsync(topics.VoiceReply(s.Number), IntentHandler.Reply(result)).ConfigureAwait(false);
-        if (_speaker is not null)
+        if (_speaker is not null && !cancelled)
         {
             await _speaker.SpeakAsync(Confirmation(result), _stopping).ConfigureAwait(false);
         }

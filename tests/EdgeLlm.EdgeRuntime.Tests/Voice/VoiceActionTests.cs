@@ -172,6 +172,37 @@ public class VoiceActionTests
     }
 
     [Test]
+    public async Task ALongHoldCancelsTheCallAndPublishesNothing()
+    {
+        var engine = new ScriptedEngine(contextLength: 8192)
+        {
+            Default = new GenerationScript { Tokens = [.. Enumerable.Repeat(" la", 1000)], DelayPerToken = TimeSpan.FromMilliseconds(20) },
+        };
+        var (speaker, said) = SpeakerStandIn();
+        await using var rig = await Rig.StartAsync(this, ActionTests.HomeAssistantActions, engine, speaker);
+        rig.Hardware.Microphone.Say(_lightOn);
+        rig.Hardware.Press();
+        await rig.Hardware.Microphone.Spoken.WaitAsync(Wait);
+        rig.Hardware.Release();
+        await WaitUntilAsync(() => engine.Generated.Count == 1, "the call generating");
+
+        // a long hold while the call is generated is "stop"
+        rig.Hardware.Press();
+        var cancelled = await rig.FirstAsync(r => r.Topic == rig.Topics.Voice && r.Type == "cancelled", "the cancel event");
+        Assert.That(cancelled.Json.GetProperty("ids").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[] { "voice-1" }));
+        rig.Hardware.Release();
+        var reply = await rig.FirstAsync(r => r.Topic == rig.Topics.VoiceReply(1), "the voice reply");
+        Assert.That(reply.Type, Is.EqualTo("error"), reply.Json.GetRawText());
+        Assert.That(reply.Str("message"), Does.Contain("cancelled").And.Contain("nothing published"));
+
+        await WaitUntilAsync(() => rig.Hardware.Led!.State == LedState.Idle, "the LED dark");
+        await Task.Delay(1000);
+        Assert.That(rig.Hardware.Led!.State, Is.EqualTo(LedState.Idle), "a cancel is no error to blink about");
+        Assert.That(File.Exists(said), Is.False, "nothing spoken for a cancel");
+        Assert.That(rig.Client.All.Any(r => r.Topic.StartsWith("home/", StringComparison.Ordinal)), Is.False, "nothing reached an action topic");
+    }
+
+    [Test]
     public void TheConfirmationSaysWhatWasCarriedOut()
     {
         using var args = JsonDocument.Parse("{\"state\":\"ON\",\"brightness\":128}");
