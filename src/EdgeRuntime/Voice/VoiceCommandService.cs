@@ -1,8 +1,8 @@
+using System.Text;
+using System.Text.Json;
 using EdgeLlm.Device.Audio;
 using EdgeLlm.Device.Gpio;
 using EdgeLlm.Device.Speech;
-using System.Text;
-using System.Text.Json;
 using EdgeLlm.EdgeRuntime.Service;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
