@@ -9,7 +9,7 @@ namespace EdgeLlm.Kernels.NetStandardProbe;
 /// <summary>
 /// Usage: <c>probe MODEL MAX_TOKENS PROMPT...</c>. Prints <c>framework NAME</c> (the TargetFrameworkAttribute of the
 /// EdgeLlm.Kernels assembly it loaded), <c>best PATH</c> (what KernelSelector chooses), <c>path PATH</c> (what the
-/// loaded model runs), then one line of space-separated greedy token ids per prompt.
+/// loaded model runs), then one line of space-separated greedy token ids per prompt; the managed heap size goes to stderr.
 /// </summary>
 public static class Program
 {
@@ -41,6 +41,9 @@ public static class Program
             Console.WriteLine(string.Join(' ', ids));
         }
 
+        // For hardware/meadow/README.md: the managed heap with the model loaded, its KV cache and buffers live
+        // (the weights are in the map, the 256 KB f16 table in native memory).
+        await Console.Error.WriteLineAsync($"managed heap {GC.GetTotalMemory(forceFullCollection: true)} bytes, context {lm.ContextLength}");
         return 0;
     }
 }
