@@ -19,6 +19,32 @@ internal static class SpanPolyfills
         v.CopyTo(items);
     }
 
+    public static bool ContainsAnyExcept<T>(this Span<T> span, T value)
+        where T : IEquatable<T>
+    {
+        foreach (T item in span)
+        {
+            if (!item.Equals(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static int CommonPrefixLength<T>(this ReadOnlySpan<T> span, ReadOnlySpan<T> other)
+        where T : IEquatable<T>
+    {
+        int n = Math.Min(span.Length, other.Length), i = 0;
+        while (i < n && span[i].Equals(other[i]))
+        {
+            i++;
+        }
+
+        return i;
+    }
+
     public static void AddRange<T>(this List<T> list, ReadOnlySpan<T> source)
     {
         foreach (T item in source)
