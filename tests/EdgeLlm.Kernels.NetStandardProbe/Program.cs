@@ -7,7 +7,8 @@ using EdgeLlm.Kernels.Quant;
 namespace EdgeLlm.Kernels.NetStandardProbe;
 
 /// <summary>
-/// Usage: <c>probe MODEL MAX_TOKENS PROMPT...</c>. Prints <c>framework NAME</c> (the TargetFrameworkAttribute of the
+/// Usage: <c>probe MODEL MAX_TOKENS [--gbnf GRAMMAR] PROMPT...</c> (with --gbnf every completion is constrained to
+/// the grammar). Prints <c>framework NAME</c> (the TargetFrameworkAttribute of the
 /// EdgeLlm.Kernels assembly it loaded), <c>best PATH</c> (what KernelSelector chooses), <c>path PATH</c> (what the
 /// loaded model runs), then one line of space-separated greedy token ids per prompt; the managed heap size goes to stderr.
 /// </summary>
@@ -17,7 +18,7 @@ public static class Program
     {
         if (args.Length < 3 || !int.TryParse(args[1], out int maxTokens))
         {
-            await Console.Error.WriteLineAsync("usage: EdgeLlm.Kernels.NetStandardProbe MODEL MAX_TOKENS PROMPT...");
+            await Console.Error.WriteLineAsync("usage: EdgeLlm.Kernels.NetStandardProbe MODEL MAX_TOKENS [--gbnf GRAMMAR] PROMPT...");
             return 2;
         }
 
@@ -26,8 +27,14 @@ public static class Program
         Console.WriteLine($"best {KernelSelector.Best}");
         using var lm = LanguageModel.Load(args[0], new ModelLoadOptions { Threads = 2 });
         Console.WriteLine($"path {lm.KernelPath}");
-        var options = new GenerationOptions { MaxTokens = maxTokens, Sampling = SamplingOptions.Greedy };
-        foreach (string prompt in args.Skip(2))
+        bool constrained = args.Length > 4 && args[2] == "--gbnf";
+        var options = new GenerationOptions
+        {
+            MaxTokens = maxTokens,
+            Sampling = SamplingOptions.Greedy,
+            Grammar = constrained ? Grammar.CompiledGrammar.FromGbnf(args[3]) : null,
+        };
+        foreach (string prompt in args.Skip(constrained ? 4 : 2))
         {
             var ids = new List<int>();
             await foreach (TokenEvent e in lm.GenerateAsync(prompt, options))

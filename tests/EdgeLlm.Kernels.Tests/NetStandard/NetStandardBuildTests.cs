@@ -29,7 +29,7 @@ public class NetStandardBuildTests
             Is.EqualTo(".NETCoreApp,Version=v10.0"),
             "this test process must run the net10.0 build of EdgeLlm.Kernels");
 
-        string[] probe = RunProbe(model);
+        string[] probe = RunProbe(model, grammar: null);
 
         Assert.That(probe[0], Is.EqualTo("framework .NETStandard,Version=v2.1"), "the probe must load the netstandard2.1 build");
         Assert.That(probe[1], Is.EqualTo("best Scalar"), "the netstandard2.1 build must choose the scalar path on any CPU");
@@ -55,8 +55,38 @@ public class NetStandardBuildTests
         }
     }
 
+    /// <summary>Grammar-constrained decoding (src/Kernels/Grammar) on the netstandard2.1 build: the same tokens as net10.0.</summary>
+    [Test]
+    public async Task TheNetstandardBuildGivesTheSameGrammarConstrainedTokens()
+    {
+        const string gbnf = "root ::= (\"Lily\" | \"Tom\" | \"Ben\") (\" \" [a-z]+){3,8} \".\"";
+        string model = Path.Combine(SharedData.RepoRoot, "models", "stories260K-q8_0.gguf");
+        string[] probe = RunProbe(model, gbnf);
+        Assert.That(probe, Has.Length.EqualTo(3 + Prompts.Length), string.Join('\n', probe));
+
+        using var lm = LanguageModel.Load(model, new ModelLoadOptions { Threads = 2, KernelPath = KernelPath.Scalar });
+        var options = new GenerationOptions { MaxTokens = MaxTokens, Sampling = SamplingOptions.Greedy, Grammar = Kernels.Grammar.CompiledGrammar.FromGbnf(gbnf) };
+        for (int i = 0; i < Prompts.Length; i++)
+        {
+            var expected = new List<int>();
+            string text = "";
+            await foreach (TokenEvent e in lm.GenerateAsync(Prompts[i], options))
+            {
+                if (!e.IsFinal)
+                {
+                    expected.Add(e.TokenId);
+                    text += e.Text;
+                }
+            }
+
+            Assert.That(text, Does.Match(@"^(Lily|Tom|Ben)( [a-z]+){3,8}\.$"), $"prompt {i}: the grammar must hold");
+            int[] actual = probe[3 + i].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+            Assert.That(actual, Is.EqualTo(expected), $"prompt {i} ('{Prompts[i]}'): netstandard2.1 and net10.0 constrained tokens differ");
+        }
+    }
+
     /// <summary>Runs the probe (built beside this project in the same configuration) and returns its output lines.</summary>
-    private static string[] RunProbe(string model)
+    private static string[] RunProbe(string model, string? grammar)
     {
         // bin/<Configuration>/net10.0/ of this test project names the configuration the probe was built in.
         string configuration = Path.GetFileName(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)))!;
@@ -69,6 +99,12 @@ public class NetStandardBuildTests
         psi.ArgumentList.Add(dll);
         psi.ArgumentList.Add(model);
         psi.ArgumentList.Add(MaxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (grammar is not null)
+        {
+            psi.ArgumentList.Add("--gbnf");
+            psi.ArgumentList.Add(grammar);
+        }
+
         foreach (string p in Prompts)
         {
             psi.ArgumentList.Add(p);
