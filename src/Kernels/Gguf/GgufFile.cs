@@ -1,20 +1,23 @@
 using System.Diagnostics.CodeAnalysis;
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 
 namespace EdgeLlm.Kernels.Gguf;
 
 /// <summary>
 /// A GGUF v2/v3 file mapped read-only. Open validates the whole header, metadata and tensor directory against
-/// the file length, so the tensor pointers and spans handed out afterwards always lie inside the map.
+/// the file length, so the tensor pointers and spans handed out afterwards always lie inside the map. Where the
+/// runtime cannot map files (Meadow-class boards may not: hardware/meadow/README.md), the file is read into one
+/// aligned native block instead and the same pointers point into it.
 /// </summary>
 public sealed unsafe class GgufFile : IDisposable
 {
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
+    private readonly MemoryMappedFile? _map;
+    private readonly MemoryMappedViewAccessor? _view;
     private readonly Dictionary<string, GgufTensorInfo> _tensorsByName;
     private byte* _base;
 
-    private GgufFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* basePointer, long length, GgufHeader header)
+    private GgufFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* basePointer, long length, GgufHeader header)
     {
         FilePath = path;
         _map = map;
@@ -44,6 +47,9 @@ public sealed unsafe class GgufFile : IDisposable
 
     public IReadOnlyList<GgufTensorInfo> Tensors { get; }
 
+    /// <summary>False when the file was read into memory because this runtime cannot map it.</summary>
+    public bool IsMapped => _map is not null;
+
     /// <summary>Maps and validates <paramref name="path"/>; a malformed file throws GgufFormatException.</summary>
     public static GgufFile Open(string path)
     {
@@ -62,7 +68,15 @@ public sealed unsafe class GgufFile : IDisposable
         byte* pointer = null;
         try
         {
-            map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            try
+            {
+                map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            }
+            catch (PlatformNotSupportedException)
+            {
+                return ReadIntoMemory(path, stream, length);
+            }
+
             view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
             pointer += view.PointerOffset;
@@ -84,6 +98,53 @@ public sealed unsafe class GgufFile : IDisposable
 
             map?.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Reads and validates <paramref name="path"/> into memory, as <see cref="Open"/> does where files cannot be mapped.</summary>
+    internal static GgufFile OpenInMemory(string path)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        long length = stream.Length;
+        if (length == 0)
+        {
+            stream.Dispose();
+            throw new GgufFormatException(path, "truncated: the file is empty");
+        }
+
+        return ReadIntoMemory(path, stream, length);
+    }
+
+    /// <summary>The whole file in one 64-byte-aligned native block (tensor data keeps the alignment the file gives it).</summary>
+    private static GgufFile ReadIntoMemory(string path, FileStream stream, long length)
+    {
+        byte* block = null;
+        try
+        {
+            block = (byte*)NativeMemory.AlignedAlloc((nuint)length, 64);
+            stream.Position = 0;
+            for (long done = 0; done < length;)
+            {
+                int read = stream.Read(new Span<byte>(block + done, (int)Math.Min(length - done, 1 << 30)));
+                if (read == 0)
+                {
+                    throw new GgufFormatException(path, $"truncated: the file ended at {done} of {length} bytes while reading it");
+                }
+
+                done += read;
+            }
+
+            GgufHeader header = GgufHeaderParser.Parse(new GgufByteReader(path, block, length));
+            return new GgufFile(path, null, null, block, length, header);
+        }
+        catch
+        {
+            NativeMemory.AlignedFree(block);
+            throw;
+        }
+        finally
+        {
+            stream.Dispose();
         }
     }
 
@@ -146,10 +207,17 @@ public sealed unsafe class GgufFile : IDisposable
             return;
         }
 
+        byte* block = _base;
         _base = null;
+        if (_view is null)
+        {
+            NativeMemory.AlignedFree(block);
+            return;
+        }
+
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
-        _map.Dispose();
+        _map!.Dispose();
     }
 
     private GgufValue Require(string key) =>

@@ -69,12 +69,17 @@ public sealed class CompiledGrammar
         return Compile(gbnf, rules, root);
     }
 
+#if NET
+    // JSON Schema needs System.Text.Json, which the netstandard2.1 build leaves out: a board takes the GBNF a host
+    // translated (docs/architecture.md, "netstandard2.1 build").
+
     /// <summary>Compiles a JSON Schema (the subset in docs/structured-output.md) into a grammar of the JSON texts it accepts.</summary>
     /// <exception cref="GrammarException">A keyword outside the subset (naming it and its JSON pointer), or an unsatisfiable schema.</exception>
     public static CompiledGrammar FromJsonSchema(string schemaJson) => FromGbnf(JsonSchemaGbnf.Translate(schemaJson));
 
     /// <inheritdoc cref="FromJsonSchema(string)"/>
     public static CompiledGrammar FromJsonSchema(System.Text.Json.JsonElement schema) => FromGbnf(JsonSchemaGbnf.Translate(schema));
+#endif
 
     private static CompiledGrammar Compile(string text, GrammarRules parsed, string root)
     {

@@ -14,6 +14,7 @@ internal static unsafe class OneHeadAttention
     /// the group's KV head): scores (times <paramref name="scale"/>) into sc + h·scStride, softmax, then the weighted sum
     /// of value rows into o + h·hd; <paramref name="tmp"/> holds one dequantized row (hd floats).
     /// </summary>
+#if NET
     public static void Run<TOps>(KvCacheType type, int group, float* q, int hd, byte* keys, byte* values, long rb, int n, float scale, float* sc, int scStride, float* o, float* tmp)
         where TOps : struct, IVectorOps
     {
@@ -50,6 +51,43 @@ internal static unsafe class OneHeadAttention
                 return tmp;
         }
     }
+#else
+    // netstandard2.1 (no static abstract interface members): the same loops on ScalarOps, the only ops there.
+    public static void Run(KvCacheType type, int group, float* q, int hd, byte* keys, byte* values, long rb, int n, float scale, float* sc, int scStride, float* o, float* tmp)
+    {
+        for (int h = 0; h < group; h++)
+        {
+            float* qh = q + (h * hd), s = sc + (h * scStride), oh = o + (h * hd);
+            for (int p = 0; p < n; p++)
+            {
+                s[p] = ScalarOps.Dot(qh, Row(keys + (p * rb), type, hd, tmp), hd) * scale;
+            }
+
+            ScalarOps.Softmax(s, n);
+            new Span<float>(oh, hd).Clear();
+            for (int p = 0; p < n; p++)
+            {
+                ScalarOps.AddScaled(oh, Row(values + (p * rb), type, hd, tmp), s[p], hd);
+            }
+        }
+    }
+
+    /// <summary>A cache row's head slice as floats: in place for F32, else dequantized into <paramref name="tmp"/>.</summary>
+    private static float* Row(byte* row, KvCacheType type, int hd, float* tmp)
+    {
+        switch (type)
+        {
+            case KvCacheType.F32:
+                return (float*)row;
+            case KvCacheType.F16:
+                ScalarOps.DequantizeF16((ushort*)row, tmp, hd);
+                return tmp;
+            default:
+                ScalarOps.DequantizeQ8(row, tmp, hd);
+                return tmp;
+        }
+    }
+#endif
 
     /// <summary>Bytes from a cache row's start to KV head <paramref name="kvHead"/>'s slice.</summary>
     public static long HeadOffset(KvCacheType type, int kvHead, int hd) => type switch

@@ -7,7 +7,11 @@ namespace EdgeLlm.Kernels.Model;
 /// (<see cref="AddScaled"/> is one fused multiply-add per element, as on the SIMD paths) give the same bits as
 /// <see cref="SimdOps"/>; reductions (dot, sums of squares) differ only in summation order, exp in its last bits.
 /// </summary>
+#if NET
 internal unsafe struct ScalarOps : IVectorOps
+#else
+internal unsafe struct ScalarOps
+#endif
 {
     public static float Dot(float* a, float* b, int n)
     {

@@ -81,7 +81,11 @@ public static unsafe class Fp16
         var t = (float*)NativeMemory.AlignedAlloc(65536 * sizeof(float), 64);
         for (int h = 0; h < 65536; h++)
         {
+#if NET
             t[h] = (float)BitConverter.UInt16BitsToHalf((ushort)h);
+#else
+            t[h] = HalfBits.ToSingle((ushort)h);
+#endif
         }
 
         return t;

@@ -1,5 +1,7 @@
+#if NET
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
+#endif
 
 namespace EdgeLlm.Kernels.Quant;
 

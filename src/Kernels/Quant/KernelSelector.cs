@@ -1,5 +1,7 @@
+#if NET
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
+#endif
 
 namespace EdgeLlm.Kernels.Quant;
 
@@ -18,11 +20,14 @@ public static class KernelSelector
     public static bool IsSupported(KernelPath path) => path switch
     {
         KernelPath.Scalar => true,
+#if NET
         KernelPath.Avx2 => Avx2.IsSupported && Fma.IsSupported,
         KernelPath.AvxVnni => Avx2.IsSupported && Fma.IsSupported && AvxVnni.IsSupported,
         KernelPath.AdvSimd => AdvSimd.Arm64.IsSupported,
         KernelPath.ArmDotProd => AdvSimd.Arm64.IsSupported && Dp.IsSupported,
-        _ => false,
+#endif
+        _ => false, // the netstandard2.1 build has only the scalar path
+
     };
 
     /// <summary>A one-line human description, e.g. for <c>edgellm info</c>.</summary>
@@ -38,7 +43,11 @@ public static class KernelSelector
 
     /// <summary>Why <paramref name="path"/> cannot run here, or null when it can.</summary>
     public static string? WhyNotSupported(KernelPath path) =>
+#if NET
         IsSupported(path) ? null : $"{Describe(path)} is not supported on this CPU";
+#else
+        IsSupported(path) ? null : $"{Describe(path)} is not in the netstandard2.1 build of EdgeLlm.Kernels (scalar only)";
+#endif
 
     private static KernelPath ChooseBest()
     {

@@ -16,6 +16,25 @@ internal sealed unsafe class KernelTable
     private KernelTable(KernelPath path)
     {
         Path = path;
+#if !NET
+        // netstandard2.1: only the scalar path is built (KernelSelector.IsSupported refuses the others).
+        MatVecQ8_0 = &ScalarKernels.Q8_0<NoSink>;
+        MatVecQ4_0 = &ScalarKernels.Q4_0<NoSink>;
+        MatVecF32 = &ScalarKernels.F32;
+        MatVecF16 = &ScalarKernels.F16;
+        SumsQ8_0 = &ScalarKernels.Q8_0<RecordSink>;
+        SumsQ4_0 = &ScalarKernels.Q4_0<RecordSink>;
+        GemmQ8_0 = &ScalarGemm.Q8_0;
+        GemmQ4_0 = &ScalarGemm.Q4_0;
+        QuantizeBlock = &Q8Activations.QuantizeBlockScalar;
+        RmsNorm = &ScalarOps.RmsNorm;
+        Add = &ScalarOps.Add;
+        SwiGlu = &ScalarOps.SwiGlu;
+        Softmax = &ScalarOps.Softmax;
+        Dot = &ScalarOps.Dot;
+        AddScaled = &ScalarOps.AddScaled;
+        DequantizeQ8 = &ScalarOps.DequantizeQ8;
+#else
         bool x86 = path is KernelPath.Avx2 or KernelPath.AvxVnni, vnni = path == KernelPath.AvxVnni;
         bool sdot = path == KernelPath.ArmDotProd;
 
@@ -55,6 +74,7 @@ internal sealed unsafe class KernelTable
         Dot = simd ? &SimdOps.Dot : &ScalarOps.Dot;
         AddScaled = simd ? &SimdOps.AddScaled : &ScalarOps.AddScaled;
         DequantizeQ8 = simd ? &SimdOps.DequantizeQ8 : &ScalarOps.DequantizeQ8;
+#endif
     }
 
     /// <summary>The scalar reference table.</summary>
@@ -113,6 +133,7 @@ internal sealed unsafe class KernelTable
     /// the scalar reference one head at a time; on x86 and arm64 the grouped kernel when it covers the shape
     /// (<see cref="IsGrouped"/>), else its one-head twin on <see cref="SimdOps"/>.
     /// </summary>
+#if NET
     public delegate*<KvCacheType, int, float*, int, byte*, byte*, long, int, float, float*, int, float*, float*, void> Attention(int headDim, int group, KvCacheType type) =>
         Path == KernelPath.Scalar ? &OneHeadAttention.Run<ScalarOps>
         : !IsGrouped(headDim, group, type) ? &OneHeadAttention.Run<SimdOps>
@@ -125,4 +146,11 @@ internal sealed unsafe class KernelTable
         KernelPath.AdvSimd or KernelPath.ArmDotProd => ArmAttention.Supported(headDim, group, type),
         _ => false,
     };
+#else
+    public delegate*<KvCacheType, int, float*, int, byte*, byte*, long, int, float, float*, int, float*, float*, void> Attention(int headDim, int group, KvCacheType type) =>
+        &OneHeadAttention.Run;
+
+    /// <summary>Whether <see cref="Attention"/> is a grouped kernel: never in the netstandard2.1 build.</summary>
+    public bool IsGrouped(int headDim, int group, KvCacheType type) => false;
+#endif
 }

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+#if NET
 using System.Runtime.Intrinsics;
+#endif
 
 namespace EdgeLlm.Kernels.Quant;
 
@@ -164,6 +166,7 @@ internal sealed unsafe class Q8Activations
         *s = sum;
     }
 
+#if NET
     /// <summary>The x86 and arm64 twin with 128-bit vectors (the same max, product and round-half-even per element).</summary>
     internal static void QuantizeBlockSimd(float* x, sbyte* q, float* d, int* s)
     {
@@ -184,6 +187,7 @@ internal sealed unsafe class Q8Activations
         Vector128.Narrow(Vector128.Narrow(q4, q5), Vector128.Narrow(q6, q7)).Store(q + 16);
         *s = Vector128.Sum(((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7)));
     }
+#endif
 
     /// <summary>Stores the f16-rounded scale at <paramref name="d"/> and returns the multiplier 127 / amax.</summary>
     private static float SetScale(float* d, float amax)

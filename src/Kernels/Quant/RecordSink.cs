@@ -1,4 +1,6 @@
+#if NET
 using System.Runtime.Intrinsics;
+#endif
 
 namespace EdgeLlm.Kernels.Quant;
 
@@ -8,6 +10,7 @@ internal unsafe struct RecordSink : IBlockSink
     public int* Sums;
     public int Blocks;
 
+#if NET
     public readonly void Put4(int row, int block, Vector128<int> sums)
     {
         for (int i = 0; i < 4; i++)
@@ -15,6 +18,7 @@ internal unsafe struct RecordSink : IBlockSink
             Sums[((long)(row + i) * Blocks) + block] = sums.GetElement(i);
         }
     }
+#endif
 
     public readonly void Put1(int row, int block, int sum) => Sums[((long)row * Blocks) + block] = sum;
 }

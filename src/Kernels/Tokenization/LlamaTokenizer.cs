@@ -42,7 +42,11 @@ public sealed class LlamaTokenizer
     // one per token, whose headers cost more than the bytes (32 000 tokens: 0.3 MB instead of 1.3 MB).
     private readonly byte[] _tokenData;
     private readonly int[] _tokenStart;
+#if NET
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _mergeable;
+#else
+    private readonly Dictionary<string, int> _mergeable; // span lookups by DictionaryPolyfills (netstandard2.1)
+#endif
     private readonly int[] _byteTokens = new int[256];
 
     /// <summary>Builds a tokenizer from a vocabulary in SentencePiece form.</summary>
@@ -116,7 +120,11 @@ public sealed class LlamaTokenizer
         }
 
         _tokenData = [.. data];
+#if NET
         _mergeable = mergeablePieces.GetAlternateLookup<ReadOnlySpan<char>>();
+#else
+        _mergeable = mergeablePieces;
+#endif
 
         // Byte fallback as llama.cpp's byte_to_token: the piece "<0xXX>", else a piece that is the character itself.
         for (int b = 0; b < 256; b++)
