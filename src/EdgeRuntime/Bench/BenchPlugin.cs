@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.Loader;
 
@@ -31,7 +32,27 @@ public static class BenchPlugin
         return Path.GetFullPath(DefaultRelativePath);
     }
 
+    /// <summary>The feature switch that a trimmed or Native AOT build sets to false (EdgeLlm.EdgeRuntime.csproj).</summary>
+    public const string FeatureSwitch = "EdgeLlm.Bench.PluginLoading.IsSupported";
+
+    /// <summary>
+    /// False in a Native AOT (or trimmed) build: there is no JIT to run the plugin's IL, and the trimmer has removed
+    /// the parts of the host the plugin would bind to. The compiler substitutes the switch's value, so in such a
+    /// build <see cref="Load"/> is not compiled in at all.
+    /// </summary>
+    [FeatureSwitchDefinition(FeatureSwitch)]
+    [FeatureGuard(typeof(RequiresUnreferencedCodeAttribute))]
+    [FeatureGuard(typeof(RequiresDynamicCodeAttribute))]
+    public static bool IsSupported => !AppContext.TryGetSwitch(FeatureSwitch, out bool on) || on;
+
+    /// <summary>The one line a build without plugin loading answers <c>--vs-llamacpp</c> with.</summary>
+    public const string NotSupportedMessage =
+        "--vs-llamacpp loads the llama.cpp plugin (LLamaSharp) at run time, which this Native AOT build cannot do: " +
+        "run bench from the JIT build (`dotnet run --project src/EdgeRuntime -c Release -- bench ...` or hardware/publish.sh --mode r2r)";
+
     /// <summary>Loads the plugin and returns its factory; a missing or unusable plugin is a one-line <see cref="InvalidOperationException"/>.</summary>
+    [RequiresUnreferencedCode("loads a plugin assembly and binds to the host's types by name")]
+    [RequiresDynamicCode("runs the plugin's IL, which needs the JIT")]
     public static IBenchBackendFactory Load(string? path)
     {
         string full = Path.GetFullPath(path ?? DefaultPath());
@@ -50,6 +71,7 @@ public static class BenchPlugin
             : (IBenchBackendFactory)Activator.CreateInstance(type)!;
     }
 
+    [RequiresUnreferencedCode("resolves the plugin's dependencies from its folder at run time")]
     private sealed class PluginLoadContext(string pluginPath) : AssemblyLoadContext("edgellm-bench-plugin")
     {
         private readonly AssemblyDependencyResolver resolver = new(pluginPath);

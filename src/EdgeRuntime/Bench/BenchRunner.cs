@@ -64,7 +64,17 @@ public static class BenchRunner
 {
     public static BenchResult Run(BenchOptions o, Action<string> log)
     {
-        IBenchBackendFactory? llamaFactory = o.VsLlamaCpp ? BenchPlugin.Load(o.LlamaCppPlugin) : null;
+        IBenchBackendFactory? llamaFactory = null;
+        if (o.VsLlamaCpp)
+        {
+            if (!BenchPlugin.IsSupported)
+            {
+                throw new NotSupportedException(BenchPlugin.NotSupportedMessage);
+            }
+
+            llamaFactory = BenchPlugin.Load(o.LlamaCppPlugin);
+        }
+
         MemoryBandwidth? bandwidth = null;
         double bw1 = 0;
         var runs = new List<ThreadResult>();
