@@ -1,7 +1,7 @@
 using System.CommandLine;
 using EdgeLlm.EdgeRuntime.Cli;
 
-// The `edgellm` CLI (DESIGN §3). Text goes to stdout; logs, statistics and errors to stderr.
+// The `edgellm` CLI (README.md). Text goes to stdout; logs, statistics and errors to stderr.
 var root = new RootCommand("EdgeLlm: fixed-point MobileLLM / llama inference for single-board computers")
 {
     GenerateCommand.Create(),
@@ -14,5 +14,6 @@ var root = new RootCommand("EdgeLlm: fixed-point MobileLLM / llama inference for
     AskCommand.Create(),
     BenchCommand.Create(),
     PowerCommand.Create(),
+    ListenCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -110,4 +110,54 @@ public class OptionsTests
     [TestCase("a b")]
     public void BadBrokerAddressesFail(string text) =>
         Assert.That(ServiceOptions.TryParseBroker(text, false, out _, out _), Is.False);
+
+    /// <summary>The deployed settings file spells out the defaults, every one of them, and nothing else.</summary>
+    [Test]
+    public void SystemdAppSettingsHoldTheDefaults()
+    {
+        var file = Path.Combine(TestEnvironment.RepoRoot, "hardware", "systemd", "appsettings.json");
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+        var section = doc.RootElement.GetProperty(ServiceOptions.Section);
+        var defaults = new ServiceOptions();
+        var compared = 0;
+        foreach (var (obj, target, prefix) in new[] { (section, (object)defaults, ""), (section.GetProperty("Tls"), defaults.Tls, "Tls:") })
+        {
+            var properties = target.GetType().GetProperties().Where(p => p.CanWrite).ToDictionary(p => p.Name);
+            var inFile = obj.EnumerateObject().Select(p => p.Name).ToHashSet();
+            Assert.That(properties.Keys.Where(k => !inFile.Contains(k)), Is.Empty, $"{prefix}settings missing from {file}");
+            foreach (var p in obj.EnumerateObject())
+            {
+                Assert.That(properties.ContainsKey(p.Name), Is.True, $"{prefix}{p.Name} in {file} is no setting");
+                var value = properties[p.Name].GetValue(target);
+                switch (p.Name)
+                {
+                    case "Tls":
+                        continue;
+                    case "ModelPath":
+                        // installed under /opt/edgellm: the same bundled model
+                        Assert.That(Path.GetFileName(p.Value.GetString()), Is.EqualTo(Path.GetFileName(ServiceDefaults.ModelPath)));
+                        break;
+                    case "DeviceId":
+                        Assert.That(p.Value.GetString(), Is.Empty, "empty = the host name, the default");
+                        break;
+                    default:
+                        var text = p.Value.ValueKind == System.Text.Json.JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText();
+                        var expected = value switch
+                        {
+                            null => "",
+                            bool b => b ? "true" : "false",
+                            float f => f.ToString("0.0###", System.Globalization.CultureInfo.InvariantCulture),
+                            IFormattable x => x.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+                            _ => value.ToString(),
+                        };
+                        Assert.That(text?.ToLowerInvariant(), Is.EqualTo(expected?.ToLowerInvariant()), $"{prefix}{p.Name}");
+                        break;
+                }
+
+                compared++;
+            }
+        }
+
+        Assert.That(compared, Is.GreaterThan(30));
+    }
 }

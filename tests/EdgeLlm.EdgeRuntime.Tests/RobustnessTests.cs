@@ -95,28 +95,6 @@ public class RobustnessTests
     }
 
     [Test]
-    public async Task QueueFullGivesBusyAndEveryPromptOneAnswer()
-    {
-        var options = InProcessService.Defaults() with { QueueLength = 1 };
-        await using var service = await InProcessService.StartAsync(options);
-        await using var client = await TestClient.ConnectAsync(service.Endpoint);
-        await client.SubscribeAsync("q/replies");
-        const int n = 8;
-        for (var i = 0; i < n; i++)
-        {
-            await client.PublishAsync(service.Topics.Prompt, Json.Prompt($"q{i}", "Once upon a time", maxTokens: 400), "q/replies");
-        }
-
-        var all = await client.WaitAsync(a => Enumerable.Range(0, n).All(i => a.Any(r => r.Id == $"q{i}" && r.Type is "done" or "error")), Wait, "all answers");
-        var finals = all.Where(r => r.Type is "done" or "error").ToList();
-        Assert.That(finals, Has.Count.EqualTo(n), "exactly one final reply per prompt");
-        var busy = finals.Where(r => r.Type == "error").ToList();
-        Assert.That(busy, Is.Not.Empty, "queue of 1 behind a running prompt must overflow");
-        Assert.That(busy.All(r => r.Str("code") == "busy"), Is.True);
-        Assert.That(finals.Count(r => r.Type == "done"), Is.GreaterThanOrEqualTo(2), "the running prompt and the queued one are answered");
-    }
-
-    [Test]
     public async Task PromptLongerThanTheContextIsTooLong()
     {
         await using var service = await InProcessService.StartAsync(InProcessService.Defaults());

@@ -1,11 +1,12 @@
 using System.CommandLine;
+using System.Globalization;
 using EdgeLlm.EdgeRuntime.Service;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeLlm.EdgeRuntime.Cli;
 
-/// <summary><c>edgellm serve</c>: the MQTT language-model service (DESIGN §3, §4).</summary>
+/// <summary><c>edgellm serve</c>: the MQTT language-model service (docs/mqtt.md).</summary>
 public static class ServeCommand
 {
     private static readonly Dictionary<string, string> HelpNames = new()
@@ -37,7 +38,7 @@ public static class ServeCommand
     public static Command Create()
     {
         var command = new Command("serve", "Run the MQTT service: prompts in on edgellm/{device}/prompt, streamed replies out. " +
-            "Without --broker an embedded broker listens on 127.0.0.1:1883. Settings also come from appsettings.json, " +
+            $"Without --broker an embedded broker listens on {ServiceDefaults.BindAddress}:{ServiceDefaults.MqttPort}. Settings also come from appsettings.json, " +
             "--config FILE and EDGELLM__* environment variables; flags win.");
 
         // flag → configuration key under "EdgeLlm"; values are validated together by ServiceOptions.Read
@@ -50,21 +51,21 @@ public static class ServeCommand
             return o;
         }
 
-        Flag("--model", "ModelPath", $"GGUF model file (default {ServiceOptions.DefaultModelPath})", "-m");
+        Flag("--model", "ModelPath", $"GGUF model file (default {ServiceDefaults.ModelPath})", "-m");
         Flag("--broker", "Broker", "external broker HOST[:PORT]; absent = embedded broker");
-        Flag("--mqtt-port", "MqttPort", "port of the embedded broker (default 1883)");
+        Flag("--mqtt-port", "MqttPort", $"port of the embedded broker (default {ServiceDefaults.MqttPort})");
         Flag("--device-id", "DeviceId", "topic root edgellm/{ID} (default: host name)");
         Flag("--threads", "Threads", "matmul threads (default: one per core)", "-t");
         Flag("--context-length", "ContextLength", "KV cache tokens (default: the model's)");
         Flag("--kv-cache", "KvCache", "KV cache format: auto (default: q8_0 when the head size allows, else f32), f32 (exact), f16, q8_0");
         Flag("--fleet-group", "FleetGroup", "also take prompts from $share/GROUP/edgellm/fleet/prompt");
-        Flag("--queue-length", "QueueLength", "prompts that may wait; one more gets 'busy' (default 8)");
-        Flag("--max-prompt-length", "MaxPromptLength", "longest prompt in characters (default 8192)");
-        Flag("--max-tokens", "DefaultMaxTokens", "completion tokens when a request names none (default 256)", "-n");
-        Flag("--temperature", "Temperature", "default sampling temperature (default 0.8)");
-        Flag("--top-k", "TopK", "default top-k (default 40)");
-        Flag("--top-p", "TopP", "default top-p (default 0.95)");
-        Flag("--bind", "BindAddress", "address the embedded broker listens on (default 127.0.0.1)");
+        Flag("--queue-length", "QueueLength", $"prompts that may wait behind the running one (default {ServiceDefaults.QueueLength}); the broker holds the rest");
+        Flag("--max-prompt-length", "MaxPromptLength", $"longest prompt in characters (default {ServiceDefaults.MaxPromptLength})");
+        Flag("--max-tokens", "DefaultMaxTokens", $"completion tokens when a request names none (default {ServiceDefaults.DefaultMaxTokens})", "-n");
+        Flag("--temperature", "Temperature", $"default sampling temperature (default {ServiceDefaults.Temperature.ToString(CultureInfo.InvariantCulture)})");
+        Flag("--top-k", "TopK", $"default top-k (default {ServiceDefaults.TopK})");
+        Flag("--top-p", "TopP", $"default top-p (default {ServiceDefaults.TopP.ToString(CultureInfo.InvariantCulture)})");
+        Flag("--bind", "BindAddress", $"address the embedded broker listens on (default {ServiceDefaults.BindAddress})");
         Flag("--username", "Username", "MQTT user name (embedded broker: required of every client)");
         Flag("--password", "Password", "MQTT password");
         Flag("--client-id", "ClientId", "MQTT client id (default edgellm-{device})");

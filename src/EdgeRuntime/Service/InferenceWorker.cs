@@ -15,6 +15,7 @@ public sealed class InferenceWorker(
     MqttConnection connection,
     PromptGateway gateway,
     StatusPublisher status,
+    IEnergyMeter energy,
     ILogger<InferenceWorker> log) : BackgroundService
 {
     private readonly CancellationTokenSource _abort = new();
@@ -75,6 +76,8 @@ public sealed class InferenceWorker(
             }
             finally
             {
+                // a local source waiting for this prompt must hear of it even when no reply went out
+                job.SetOutcome(PromptOutcome.Error(job.Request.Id, ErrorCodes.Internal, "the prompt ended without a reply"));
                 queue.MarkIdle();
                 status.PublishSoon();
             }
@@ -107,13 +110,14 @@ public sealed class InferenceWorker(
                     StopStrings = request.Stop,
                 };
                 GenerationStats? stats = null;
+                var measurement = StartMeasurement(request);
                 await foreach (var ev in engine.GenerateAsync(request.Prompt, options, linked.Token).ConfigureAwait(false))
                 {
                     Beat();
                     if (ev.Done is { } done)
                     {
                         stats = done;
-                        reply.Complete(done, ev.Text, EnergyReport.None);
+                        reply.Complete(done, ev.Text, StopMeasurement(measurement, done));
                     }
                     else
                     {
@@ -152,8 +156,36 @@ public sealed class InferenceWorker(
             log.LogWarning("reply to {Id} on {Topic} not sent: {Error}", request.Id, job.Target.Topic, e.Message);
         }
 
+        job.SetOutcome(reply.Outcome ?? PromptOutcome.Error(request.Id, ErrorCodes.Internal, "no reply"));
         await gateway.CompleteAsync(job, _abort.Token).ConfigureAwait(false);
         Interlocked.Increment(ref _completed);
+    }
+
+    private IEnergyMeasurement StartMeasurement(PromptRequest request)
+    {
+        try
+        {
+            return energy.Start(request);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("energy measurement not started: {Error}", e.Message);
+            return NoEnergyMeter.Instance;
+        }
+    }
+
+    private EnergyReport StopMeasurement(IEnergyMeasurement measurement, GenerationStats stats)
+    {
+        try
+        {
+            return measurement.Stop(stats);
+        }
+        catch (Exception e)
+        {
+            // a failing power monitor must not cost the reply
+            log.LogWarning("energy measurement failed: {Error}", e.Message);
+            return EnergyReport.None;
+        }
     }
 
     private void Beat() => Interlocked.Exchange(ref _heartbeat, Stopwatch.GetTimestamp());

@@ -6,25 +6,6 @@ using MQTTnet.Protocol;
 
 namespace EdgeLlm.EdgeRuntime.Service;
 
-/// <summary>One received PUBLISH, with what is needed to acknowledge it later on the same connection.</summary>
-public sealed class Delivery
-{
-    internal Delivery(MqttApplicationMessageReceivedEventArgs args, long connection)
-    {
-        Args = args;
-        Connection = connection;
-    }
-
-    public MqttApplicationMessage Message => Args.ApplicationMessage;
-
-    public string Topic => Args.ApplicationMessage.Topic;
-
-    /// <summary>Which connection (counted from 1) delivered it; an ack is only valid on that connection.</summary>
-    public long Connection { get; }
-
-    internal MqttApplicationMessageReceivedEventArgs Args { get; }
-}
-
 /// <summary>
 /// The service's MQTT 5 client: a persistent session (clean start false, session expiry), a retained last will,
 /// reconnect with exponential backoff and jitter, resubscribe on every connect, publishes that wait out a
@@ -43,8 +24,15 @@ public sealed class MqttConnection : IAsyncDisposable
     private TaskCompletionSource _disconnected = NewSignal();
     private Task? _loop;
     private long _connection;
+    private Func<Delivery, Task>? _messageReceived;
+    private Func<bool, CancellationToken, Task>? _connectedHandler;
 
-    public MqttConnection(ServiceOptions settings, Topics topics, string host, int port, ILogger log)
+    /// <param name="receiveMaximum">
+    /// MQTT 5 Receive Maximum: how many QoS 1 messages the broker may send before we acknowledge any. Prompts are
+    /// acknowledged after their reply, so this is the number of prompts the service holds at once (the queue's
+    /// capacity); the broker keeps the rest until a slot frees.
+    /// </param>
+    public MqttConnection(ServiceOptions settings, Topics topics, string host, int port, ushort receiveMaximum, ILogger log)
     {
         _settings = settings;
         _log = log;
@@ -58,6 +46,7 @@ public sealed class MqttConnection : IAsyncDisposable
             .WithSessionExpiryInterval(settings.SessionExpirySeconds)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(settings.KeepAliveSeconds))
             .WithTimeout(TimeSpan.FromSeconds(10))
+            .WithReceiveMaximum(Math.Max((ushort)1, receiveMaximum))
             .WithWillTopic(topics.Status)
             .WithWillPayload(StatusPublisher.OfflinePayload)
             .WithWillRetain(true)
@@ -77,12 +66,6 @@ public sealed class MqttConnection : IAsyncDisposable
         _client.DisconnectedAsync += OnDisconnectedAsync;
     }
 
-    /// <summary>Called for every received message; set <see cref="Delivery"/> aside and acknowledge it with <see cref="AcknowledgeAsync"/>.</summary>
-    public Func<Delivery, Task>? MessageReceived { get; set; }
-
-    /// <summary>Called after each successful connect (subscribe here); the flag tells whether the broker kept our session.</summary>
-    public Func<bool, CancellationToken, Task>? Connected { get; set; }
-
     public bool IsConnected => _client.IsConnected;
 
     /// <summary>How long one publish attempt waits for its PUBACK before it is tried again.</summary>
@@ -91,11 +74,25 @@ public sealed class MqttConnection : IAsyncDisposable
     /// <summary>The number of the current connection (0 before the first).</summary>
     public long ConnectionNumber => Interlocked.Read(ref _connection);
 
-    public IMqttClient Client => _client;
+    /// <summary>The MQTT 5 Receive Maximum we ask the broker for: QoS 1 prompts it may have unacknowledged with us at once.</summary>
+    public ushort ReceiveMaximum => _options.ReceiveMaximum;
 
-    /// <summary>Starts the connect loop and waits (at most <paramref name="firstConnectTimeout"/>) for the first connection.</summary>
-    public async Task StartAsync(TimeSpan firstConnectTimeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the connect loop and waits (at most <paramref name="firstConnectTimeout"/>) for the first connection.
+    /// <paramref name="messageReceived"/> gets every received message (acknowledge it with <see cref="AcknowledgeAsync"/>);
+    /// <paramref name="connected"/> runs after each successful connect (subscribe there with <see cref="SubscribeAsync"/>;
+    /// the flag tells whether the broker kept our session). Called once.
+    /// </summary>
+    public async Task StartAsync(Func<Delivery, Task> messageReceived, Func<bool, CancellationToken, Task> connected, TimeSpan firstConnectTimeout, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(messageReceived);
+        ArgumentNullException.ThrowIfNull(connected);
+        if (Interlocked.CompareExchange(ref _messageReceived, messageReceived, null) is not null)
+        {
+            throw new InvalidOperationException("the MQTT connection is already started");
+        }
+
+        _connectedHandler = connected;
         _loop = Task.Run(() => ConnectLoopAsync(_stop.Token), CancellationToken.None);
         try
         {
@@ -107,6 +104,31 @@ public sealed class MqttConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Subscribes on the current connection; returns the filters the broker refused (logged too).</summary>
+    public async Task<IReadOnlyList<string>> SubscribeAsync(IEnumerable<(string Filter, MqttQualityOfServiceLevel Qos)> filters, CancellationToken cancellationToken)
+    {
+        var builder = new MqttClientSubscribeOptionsBuilder();
+        foreach (var (filter, qos) in filters)
+        {
+            builder.WithTopicFilter(filter, qos);
+        }
+
+        var result = await _client.SubscribeAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
+        var refused = new List<string>();
+        foreach (var item in result.Items)
+        {
+            // granted QoS 0, 1 or 2 are the success codes
+            if ((int)item.ResultCode > 2)
+            {
+                _log.LogWarning("subscription to {Topic} refused: {Code}", item.TopicFilter.Topic, item.ResultCode);
+                refused.Add(item.TopicFilter.Topic);
+            }
+        }
+
+        return refused;
+    }
+
+    /// <summary>The broker, "host:port".</summary>
     public string Endpoint { get; }
 
     /// <summary>Publishes, waiting for a connection and retrying after a disconnection, until done or cancelled.</summary>
@@ -267,7 +289,7 @@ public sealed class MqttConnection : IAsyncDisposable
                 else
                 {
                     _log.LogInformation("MQTT connected to {Endpoint} (session present: {Session})", Endpoint, result.IsSessionPresent);
-                    if (Connected is { } onConnected)
+                    if (_connectedHandler is { } onConnected)
                     {
                         await onConnected(result.IsSessionPresent, stop).ConfigureAwait(false);
                     }
@@ -319,7 +341,7 @@ public sealed class MqttConnection : IAsyncDisposable
     private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         e.AutoAcknowledge = false;
-        var handler = MessageReceived;
+        var handler = Volatile.Read(ref _messageReceived);
         if (handler is null)
         {
             return Task.CompletedTask;

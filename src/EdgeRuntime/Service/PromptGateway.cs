@@ -10,9 +10,10 @@ using MQTTnet.Protocol;
 namespace EdgeLlm.EdgeRuntime.Service;
 
 /// <summary>
-/// Receives prompts, cancels and Home Assistant announcements; answers bad requests and overload at once
-/// (error replies, acknowledged after they are sent) and queues good prompts for the worker. Remembers the
-/// prompts it holds so that a copy redelivered after a reconnect is not answered twice.
+/// Receives prompts, cancels and Home Assistant announcements; answers bad requests at once (error replies,
+/// acknowledged after they are sent) and queues good prompts for the worker, unacknowledged until answered (the
+/// broker's Receive Maximum keeps the rest). Takes prompts from local sources too (<see cref="SubmitLocalAsync"/>).
+/// Remembers the prompts it holds so that a copy redelivered after a reconnect is not answered twice.
 /// </summary>
 public sealed class PromptGateway
 {
@@ -34,6 +35,7 @@ public sealed class PromptGateway
     private volatile bool _accepting = true;
     private long _errors;
     private long _duplicates;
+    private long _redeliveries;
 
     public PromptGateway(MqttConnection connection, PromptQueue queue, StatusPublisher status, Topics topics, ServiceOptions options, ILogger<PromptGateway> log)
     {
@@ -50,14 +52,15 @@ public sealed class PromptGateway
             DefaultSampling = GenerationDefaults.Sampling(options),
         };
         HomeAssistant = options.HomeAssistantDiscovery;
-        connection.MessageReceived = OnMessageAsync;
-        connection.Connected = OnConnectedAsync;
     }
 
     private bool HomeAssistant { get; }
 
     /// <summary>Error replies sent (bad_request, too_long, busy) since start.</summary>
     public long ErrorsSent => Interlocked.Read(ref _errors);
+
+    /// <summary>Redelivered copies of prompts already held (after a reconnect), recognised and not answered again.</summary>
+    public long RedeliveriesRecognised => Interlocked.Read(ref _redeliveries);
 
     public void Start()
     {
@@ -73,6 +76,15 @@ public sealed class PromptGateway
     public async Task StopAsync()
     {
         _accepting = false;
+        lock (_heldLock)
+        {
+            // local prompts still waiting have no broker to keep them for the next run
+            foreach (var job in _held.Values.Where(j => j.Delivery is null))
+            {
+                job.SetOutcome(PromptOutcome.Error(job.Request.Id, ErrorCodes.Busy, "the service stopped before this prompt ran"));
+            }
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         _immediate.Writer.TryComplete();
         try
@@ -90,6 +102,16 @@ public sealed class PromptGateway
         while (true)
         {
             var delivery = job.Delivery;
+            if (delivery is null)
+            {
+                lock (_heldLock)
+                {
+                    _held.Remove(job.Key); // a local prompt: nothing to acknowledge
+                }
+
+                return;
+            }
+
             var acked = await _connection.AcknowledgeAsync(delivery, cancellationToken).ConfigureAwait(false);
             lock (_heldLock)
             {
@@ -130,35 +152,87 @@ public sealed class PromptGateway
         return n;
     }
 
-    private async Task OnConnectedAsync(bool sessionPresent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues a prompt from a source other than MQTT (a voice transcript): the same queue, the same worker, the reply
+    /// published on <paramref name="replyTopic"/> like any other (for voice <see cref="Topics.VoiceReply"/>). Nothing
+    /// to acknowledge; a full queue answers "busy" (published and returned; while the service stops, only returned).
+    /// Cancel it with <see cref="Cancel"/> and its id. Returns when the final reply has been published.
+    /// </summary>
+    public async Task<PromptOutcome> SubmitLocalAsync(PromptRequest request, string replyTopic, CancellationToken cancellationToken = default)
     {
-        var subscribe = new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(_topics.Prompt, MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithTopicFilter(_topics.Cancel, MqttQualityOfServiceLevel.AtLeastOnce);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Topics.IsValidPublishTopic(replyTopic))
+        {
+            throw new ArgumentException($"'{replyTopic}' is not a topic a reply can be published to", nameof(replyTopic));
+        }
+
+        var target = new ReplyTarget(replyTopic, null);
+        if (!_accepting)
+        {
+            // not published: a stopping service may have no connection left to publish on
+            Interlocked.Increment(ref _errors);
+            return PromptOutcome.Error(request.Id, ErrorCodes.Busy, "the service is stopping");
+        }
+
+        var job = new PromptJob(request, target, "local\n" + Interlocked.Increment(ref _duplicates) + "\n" + request.Id, null);
+        lock (_heldLock)
+        {
+            _held[job.Key] = job;
+        }
+
+        if (!_queue.TryEnqueue(job))
+        {
+            lock (_heldLock)
+            {
+                _held.Remove(job.Key);
+            }
+
+            return await ReplyErrorAsync(target, request.Id, ErrorCodes.Busy, $"queue full ({_queue.Capacity} waiting); try again later", cancellationToken).ConfigureAwait(false);
+        }
+
+        _status.PublishSoon();
+        return await job.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A request for <see cref="SubmitLocalAsync"/> with the service's defaults (max tokens, sampling), streamed.</summary>
+    public PromptRequest LocalRequest(string id, string prompt) => new()
+    {
+        Id = id,
+        Prompt = prompt,
+        MaxTokens = _limits.DefaultMaxTokens,
+        Sampling = _limits.DefaultSampling,
+    };
+
+    /// <summary>
+    /// The topics to subscribe after each connect. Prompts at QoS 1 (acknowledged after the reply); cancel and Home
+    /// Assistant at QoS 0, so that they never wait behind prompts for one of the Receive Maximum slots.
+    /// </summary>
+    public IEnumerable<(string Filter, MqttQualityOfServiceLevel Qos)> Subscriptions()
+    {
+        yield return (_topics.Prompt, MqttQualityOfServiceLevel.AtLeastOnce);
         if (_topics.FleetSubscription is { } fleet)
         {
-            subscribe.WithTopicFilter(fleet, MqttQualityOfServiceLevel.AtLeastOnce);
+            yield return (fleet, MqttQualityOfServiceLevel.AtLeastOnce);
         }
 
+        yield return (_topics.Cancel, MqttQualityOfServiceLevel.AtMostOnce);
         if (HomeAssistant)
         {
-            subscribe.WithTopicFilter(_topics.HomeAssistantStatus, MqttQualityOfServiceLevel.AtLeastOnce);
+            yield return (_topics.HomeAssistantStatus, MqttQualityOfServiceLevel.AtMostOnce);
         }
+    }
 
-        var result = await _connection.Client.SubscribeAsync(subscribe.Build(), cancellationToken).ConfigureAwait(false);
-        foreach (var item in result.Items)
-        {
-            if ((int)item.ResultCode > 2)
-            {
-                _log.LogWarning("subscription to {Topic} refused: {Code}", item.TopicFilter.Topic, item.ResultCode);
-            }
-        }
+    /// <summary>Runs after each connect (give it to <see cref="MqttConnection.StartAsync"/>): subscribes, republishes the status.</summary>
+    public async Task HandleConnectedAsync(bool sessionPresent, CancellationToken cancellationToken)
+    {
+        await _connection.SubscribeAsync(Subscriptions(), cancellationToken).ConfigureAwait(false);
 
         // Retained status and discovery after every connect: the broker may have lost them.
         _status.PublishSoon(withDiscovery: HomeAssistant);
     }
 
-    private Task OnMessageAsync(Delivery delivery)
+    /// <summary>Every received message (give it to <see cref="MqttConnection.StartAsync"/>).</summary>
+    public Task HandleMessageAsync(Delivery delivery)
     {
         var topic = delivery.Topic;
         if (topic == _topics.Prompt || topic == Topics.FleetPrompt)
@@ -232,10 +306,11 @@ public sealed class PromptGateway
 
         lock (_heldLock)
         {
-            if (_held.TryGetValue(key, out var held) && delivery.Connection > held.Delivery.Connection)
+            if (_held.TryGetValue(key, out var held) && held.Delivery is { } previous && delivery.Connection > previous.Connection)
             {
                 // The broker redelivered a prompt we already hold (its acknowledgement was lost with the connection).
                 held.Delivery = delivery;
+                Interlocked.Increment(ref _redeliveries);
                 if (held.Answered)
                 {
                     _held.Remove(key);
@@ -269,17 +344,9 @@ public sealed class PromptGateway
             _held[key] = job;
         }
 
-        if (!_queue.TryEnqueue(job))
-        {
-            lock (_heldLock)
-            {
-                _held.Remove(key);
-            }
-
-            ReplyNow(target, Replies.Error(id, ErrorCodes.Busy, $"queue full ({_queue.Capacity} waiting); try again later"), delivery);
-            return;
-        }
-
+        // No "busy" here: the broker sends at most Receive Maximum unacknowledged prompts; one that ignores it
+        // (MQTTnet's embedded server does) has the rest held here, unacknowledged, in arrival order.
+        _queue.Enqueue(job);
         _status.PublishSoon();
     }
 
@@ -298,6 +365,13 @@ public sealed class PromptGateway
     {
         Interlocked.Increment(ref _errors);
         _immediate.Writer.TryWrite((target, payload, delivery));
+    }
+
+    private async Task<PromptOutcome> ReplyErrorAsync(ReplyTarget target, string id, string code, string message, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _errors);
+        await _connection.PublishAsync(ReplyMessages.Build(target, Replies.Error(id, code, message)), cancellationToken).ConfigureAwait(false);
+        return PromptOutcome.Error(id, code, message);
     }
 
     private async Task ImmediateReplierAsync(CancellationToken stop)

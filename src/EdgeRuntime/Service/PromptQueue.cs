@@ -1,127 +1,74 @@
 using System.Threading.Channels;
-using EdgeLlm.Kernels.Generation;
-using MQTTnet;
-using MQTTnet.Protocol;
 
 namespace EdgeLlm.EdgeRuntime.Service;
 
-/// <summary>A prompt accepted for generation, with the delivery to acknowledge when its reply is complete.</summary>
-public sealed class PromptJob(PromptRequest request, ReplyTarget target, string key, Delivery delivery)
-{
-    private readonly Lock _lock = new();
-    private Delivery _delivery = delivery;
-
-    public PromptRequest Request { get; } = request;
-
-    public ReplyTarget Target { get; } = target;
-
-    /// <summary>Identifies a redelivered copy of the same PUBLISH (topic, payload, response topic, correlation data).</summary>
-    public string Key { get; } = key;
-
-    public CancellationTokenSource Cancellation { get; } = new();
-
-    /// <summary>The reply has been sent but the acknowledgement could not be (connection lost): waiting for the redelivery.</summary>
-    public bool Answered { get; set; }
-
-    public DateTime AnsweredAt { get; set; }
-
-    public Delivery Delivery
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _delivery;
-            }
-        }
-
-        set
-        {
-            lock (_lock)
-            {
-                _delivery = value;
-            }
-        }
-    }
-}
-
-/// <summary>The bounded queue between the gateway and the inference worker.</summary>
+/// <summary>
+/// The queue between the prompt sources (MQTT, voice) and the inference worker, in arrival order. Its capacity is a
+/// deliberate limit for sources that can be told "busy" (<see cref="TryEnqueue"/>); MQTT prompts are limited by the
+/// broker instead (Receive Maximum = <see cref="Capacity"/> + 1, acknowledgement after the reply), and those a broker
+/// sends beyond that are held here unacknowledged, never refused (<see cref="Enqueue"/>; docs/mqtt.md).
+/// </summary>
 public sealed class PromptQueue(int capacity)
 {
-    private readonly Channel<PromptJob> _channel = Channel.CreateBounded<PromptJob>(new BoundedChannelOptions(Math.Max(1, capacity))
+    private readonly Channel<PromptJob> _channel = Channel.CreateUnbounded<PromptJob>(new UnboundedChannelOptions
     {
         SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait,
     });
 
-    private readonly int _capacity = capacity;
+    private readonly int _capacity = Math.Max(0, capacity);
     private int _count;
+    private int _peak;
     private int _running;
 
+    /// <summary>Prompts that may wait behind the running one.</summary>
     public int Capacity => _capacity;
+
+    /// <summary>The running prompt and the waiting ones: the most an MQTT 5 broker should have in flight with us.</summary>
+    public ushort ReceiveMaximum => (ushort)Math.Clamp(_capacity + 1, 1, ushort.MaxValue);
 
     /// <summary>Prompts waiting (not counting the running one).</summary>
     public int Depth => Volatile.Read(ref _count);
 
+    /// <summary>The most prompts that have waited at once since start.</summary>
+    public int PeakDepth => Volatile.Read(ref _peak);
+
     public bool Running => Volatile.Read(ref _running) != 0;
 
-    /// <summary>False when the queue is full (the caller answers "busy").</summary>
+    /// <summary>Queues unless <see cref="Capacity"/> prompts already wait (or, with capacity 0, one runs); false = "busy".</summary>
     public bool TryEnqueue(PromptJob job)
     {
-        // capacity 0: only accept while nothing runs or waits
-        if (_capacity == 0 && (Running || Depth > 0))
+        if (Depth >= _capacity && (_capacity > 0 || Running || Depth > 0))
         {
             return false;
+        }
+
+        Enqueue(job);
+        return true;
+    }
+
+    /// <summary>Queues whatever the depth: for prompts the broker already limits (each one unacknowledged until answered).</summary>
+    public void Enqueue(PromptJob job)
+    {
+        var depth = Interlocked.Increment(ref _count);
+        for (var peak = Volatile.Read(ref _peak); depth > peak; peak = Volatile.Read(ref _peak))
+        {
+            Interlocked.CompareExchange(ref _peak, depth, peak);
         }
 
         if (!_channel.Writer.TryWrite(job))
         {
-            return false;
+            Interlocked.Decrement(ref _count);
+            throw new InvalidOperationException("the prompt queue is closed");
         }
-
-        Interlocked.Increment(ref _count);
-        return true;
     }
 
     public async ValueTask<PromptJob> DequeueAsync(CancellationToken cancellationToken)
     {
         var job = await _channel.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        Interlocked.Decrement(ref _count);
         Volatile.Write(ref _running, 1);
+        Interlocked.Decrement(ref _count);
         return job;
     }
 
     public void MarkIdle() => Volatile.Write(ref _running, 0);
-}
-
-/// <summary>Builds the reply messages of one request.</summary>
-internal static class ReplyMessages
-{
-    public static MqttApplicationMessage Build(ReplyTarget target, byte[] payload)
-    {
-        var b = new MqttApplicationMessageBuilder()
-            .WithTopic(target.Topic)
-            .WithPayload(payload)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithContentType("application/json")
-            .WithPayloadFormatIndicator(MqttPayloadFormatIndicator.CharacterData);
-        if (target.CorrelationData is { Length: > 0 } correlation)
-        {
-            b.WithCorrelationData(correlation);
-        }
-
-        return b.Build();
-    }
-}
-
-/// <summary>Default generation settings that a request's fields override.</summary>
-internal static class GenerationDefaults
-{
-    public static SamplingOptions Sampling(ServiceOptions o) => new()
-    {
-        Temperature = o.Temperature,
-        TopK = o.TopK,
-        TopP = o.TopP,
-        RepetitionPenalty = o.RepetitionPenalty,
-    };
 }

@@ -5,16 +5,7 @@ using EdgeLlm.Kernels.Generation;
 
 namespace EdgeLlm.EdgeRuntime.Service;
 
-/// <summary>Where and how a reply goes: the topic, and the MQTT 5 correlation data to echo (if any).</summary>
-public sealed record ReplyTarget(string Topic, byte[]? CorrelationData);
-
-/// <summary>Energy figures of one generation; all null until a power monitor provides them.</summary>
-public sealed record EnergyReport(double? EnergyJoules, double? JoulesPerToken, string? PowerSource)
-{
-    public static EnergyReport None { get; } = new(null, null, null);
-}
-
-/// <summary>The JSON payloads of DESIGN §4 (snake_case).</summary>
+/// <summary>The JSON payloads of docs/mqtt.md (snake_case).</summary>
 public static class Replies
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -39,6 +30,9 @@ public static class Replies
         w.WriteNumber("tokens_per_second", Round(stats.TokensPerSecond));
         WriteNullable(w, "energy_joules", energy.EnergyJoules);
         WriteNullable(w, "joules_per_token", energy.JoulesPerToken);
+        WriteNullable(w, "average_watts", energy.AverageWatts);
+        WriteNullable(w, "idle_watts", energy.IdleWatts);
+        WriteNullable(w, "energy_above_idle_joules", energy.EnergyAboveIdleJoules);
         if (energy.PowerSource is null)
         {
             w.WriteNull("power_source");

@@ -15,6 +15,7 @@ public sealed class ReplyStream(MqttConnection connection, PromptJob job, Cancel
     private readonly StringBuilder _all = new();
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private byte[]? _final;
+    private PromptOutcome? _outcome;
     private int _seq;
 
     /// <summary>Token chunks sent so far.</summary>
@@ -27,6 +28,18 @@ public sealed class ReplyStream(MqttConnection connection, PromptJob job, Cancel
             lock (_lock)
             {
                 return _all.ToString();
+            }
+        }
+    }
+
+    /// <summary>The final reply's content, once <see cref="Complete"/> or <see cref="Fail"/> was called.</summary>
+    public PromptOutcome? Outcome
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _outcome;
             }
         }
     }
@@ -55,7 +68,13 @@ public sealed class ReplyStream(MqttConnection connection, PromptJob job, Cancel
         Append(tail);
         lock (_lock)
         {
-            _final ??= Replies.Done(job.Request.Id, _all.ToString(), stats, energy);
+            if (_final is null)
+            {
+                var text = _all.ToString();
+                _final = Replies.Done(job.Request.Id, text, stats, energy);
+                _outcome = new PromptOutcome(job.Request.Id, true, text, Replies.FinishReasonText(stats.FinishReason), null);
+            }
+
             _wake.TrySetResult();
         }
     }
@@ -64,7 +83,12 @@ public sealed class ReplyStream(MqttConnection connection, PromptJob job, Cancel
     {
         lock (_lock)
         {
-            _final ??= Replies.Error(job.Request.Id, code, message);
+            if (_final is null)
+            {
+                _final = Replies.Error(job.Request.Id, code, message);
+                _outcome = PromptOutcome.Error(job.Request.Id, code, message);
+            }
+
             _wake.TrySetResult();
         }
     }

@@ -28,8 +28,13 @@ public static class ServiceHost
         return b.AddEnvironmentVariables().AddInMemoryCollection(flags).Build();
     }
 
-    /// <summary>The host with every service; <paramref name="engine"/> is owned (disposed) by the host.</summary>
-    public static IHost Build(ServiceOptions options, IInferenceEngine engine, IConfiguration? configuration = null, LogLevel minimumLevel = LogLevel.Information)
+    /// <summary>
+    /// The host with every service; <paramref name="engine"/> is owned (disposed) by the host. <paramref name="configure"/>
+    /// runs last, so it can add services or replace defaults (e.g. an <see cref="IEnergyMeter"/>, an
+    /// <see cref="ISystemdNotifier"/>).
+    /// </summary>
+    public static IHost Build(ServiceOptions options, IInferenceEngine engine, IConfiguration? configuration = null, LogLevel minimumLevel = LogLevel.Information,
+        Action<IServiceCollection>? configure = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -71,15 +76,20 @@ public static class ServiceHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(topics);
         builder.Services.AddSingleton(engine);
-        builder.Services.AddSingleton(new PromptQueue(options.QueueLength));
-        builder.Services.AddSingleton(sp => new MqttConnection(options, topics, host, port, sp.GetRequiredService<ILoggerFactory>().CreateLogger<MqttConnection>()));
+        var queue = new PromptQueue(options.QueueLength);
+        builder.Services.AddSingleton(queue);
+        builder.Services.AddSingleton(sp => new MqttConnection(options, topics, host, port, queue.ReceiveMaximum, sp.GetRequiredService<ILoggerFactory>().CreateLogger<MqttConnection>()));
+        builder.Services.TryAddSingleton<IEnergyMeter>(NoEnergyMeter.Instance);
         builder.Services.AddSingleton<StatusPublisher>();
         builder.Services.AddSingleton<PromptGateway>();
         builder.Services.AddSingleton<InferenceWorker>();
         builder.Services.AddHostedService<MqttService>();
         // Stopped before MqttService (reverse order), so the running prompt is answered before we disconnect.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InferenceWorker>());
-        builder.Services.AddHostedService<SystemdWatchdog>();
+        builder.Services.AddHostedService(sp => new SystemdWatchdog(
+            sp.GetRequiredService<InferenceWorker>(), sp.GetRequiredService<ISystemdNotifier>(), WatchdogTiming.FromEnvironment(),
+            sp.GetRequiredService<ILogger<SystemdWatchdog>>()));
+        configure?.Invoke(builder.Services);
         return builder.Build();
     }
 }

@@ -5,33 +5,12 @@ using Microsoft.Extensions.Configuration;
 
 namespace EdgeLlm.EdgeRuntime.Service;
 
-/// <summary>TLS settings for the connection to an external broker.</summary>
-public sealed record TlsOptions
-{
-    public bool Enabled { get; init; }
-
-    /// <summary>PEM file with the CA certificate(s) the broker's certificate must chain to; null = system store.</summary>
-    public string? CaFile { get; init; }
-
-    /// <summary>Client certificate: PEM (with <see cref="ClientKeyFile"/>) or PKCS#12 (.pfx/.p12).</summary>
-    public string? ClientCertificateFile { get; init; }
-
-    public string? ClientKeyFile { get; init; }
-
-    public string? ClientCertificatePassword { get; init; }
-
-    /// <summary>Accept any broker certificate (testing only).</summary>
-    public bool AllowUntrusted { get; init; }
-}
-
 /// <summary>Everything the MQTT service is configured with (section "EdgeLlm", env EDGELLM__*, flags).</summary>
 public sealed record ServiceOptions
 {
     public const string Section = "EdgeLlm";
 
-    public const string DefaultModelPath = "models/stories260K-q8_0.gguf";
-
-    public string ModelPath { get; init; } = DefaultModelPath;
+    public string ModelPath { get; init; } = ServiceDefaults.ModelPath;
 
     /// <summary>Matmul threads; 0 = one per core.</summary>
     public int Threads { get; init; }
@@ -48,23 +27,23 @@ public sealed record ServiceOptions
     public string DeviceId { get; init; } = DefaultDeviceId();
 
     /// <summary>Prompts waiting behind the running one; one more gets a "busy" error.</summary>
-    public int QueueLength { get; init; } = 8;
+    public int QueueLength { get; init; } = ServiceDefaults.QueueLength;
 
     /// <summary>Longest prompt in characters; longer gets "too_long".</summary>
-    public int MaxPromptLength { get; init; } = 8192;
+    public int MaxPromptLength { get; init; } = ServiceDefaults.MaxPromptLength;
 
     /// <summary>Largest prompt payload in bytes; larger gets "too_long" without being parsed.</summary>
-    public int MaxPayloadBytes { get; init; } = 64 * 1024;
+    public int MaxPayloadBytes { get; init; } = ServiceDefaults.MaxPayloadBytes;
 
-    public int DefaultMaxTokens { get; init; } = 256;
+    public int DefaultMaxTokens { get; init; } = ServiceDefaults.DefaultMaxTokens;
 
-    public float Temperature { get; init; } = 0.8f;
+    public float Temperature { get; init; } = ServiceDefaults.Temperature;
 
-    public int TopK { get; init; } = 40;
+    public int TopK { get; init; } = ServiceDefaults.TopK;
 
-    public float TopP { get; init; } = 0.95f;
+    public float TopP { get; init; } = ServiceDefaults.TopP;
 
-    public float RepetitionPenalty { get; init; } = 1.0f;
+    public float RepetitionPenalty { get; init; } = ServiceDefaults.RepetitionPenalty;
 
     /// <summary>Shared-subscription group; null = not in a fleet.</summary>
     public string? FleetGroup { get; init; }
@@ -73,10 +52,10 @@ public sealed record ServiceOptions
     public string? Broker { get; init; }
 
     /// <summary>Port of the embedded broker.</summary>
-    public int MqttPort { get; init; } = 1883;
+    public int MqttPort { get; init; } = ServiceDefaults.MqttPort;
 
     /// <summary>Address the embedded broker listens on.</summary>
-    public string BindAddress { get; init; } = "127.0.0.1";
+    public string BindAddress { get; init; } = ServiceDefaults.BindAddress;
 
     /// <summary>With the embedded broker: the credentials every client must present (both or neither).</summary>
     public string? Username { get; init; }
@@ -87,22 +66,22 @@ public sealed record ServiceOptions
     public string? ClientId { get; init; }
 
     /// <summary>How long the broker keeps our session (and queued prompts) while we are away.</summary>
-    public uint SessionExpirySeconds { get; init; } = 7 * 24 * 3600;
+    public uint SessionExpirySeconds { get; init; } = ServiceDefaults.SessionExpirySeconds;
 
-    public int KeepAliveSeconds { get; init; } = 15;
+    public int KeepAliveSeconds { get; init; } = ServiceDefaults.KeepAliveSeconds;
 
-    public int ReconnectMinDelayMs { get; init; } = 200;
+    public int ReconnectMinDelayMs { get; init; } = ServiceDefaults.ReconnectMinDelayMs;
 
-    public int ReconnectMaxDelayMs { get; init; } = 15_000;
+    public int ReconnectMaxDelayMs { get; init; } = ServiceDefaults.ReconnectMaxDelayMs;
 
     public TlsOptions Tls { get; init; } = new();
 
-    public bool HomeAssistantDiscovery { get; init; } = true;
+    public bool HomeAssistantDiscovery { get; init; } = ServiceDefaults.HomeAssistantDiscovery;
 
-    public string HomeAssistantPrefix { get; init; } = "homeassistant";
+    public string HomeAssistantPrefix { get; init; } = ServiceDefaults.HomeAssistantPrefix;
 
     /// <summary>Time given to the running generation and its reply when the service stops.</summary>
-    public int ShutdownTimeoutSeconds { get; init; } = 10;
+    public int ShutdownTimeoutSeconds { get; init; } = ServiceDefaults.ShutdownTimeoutSeconds;
 
     public string EffectiveClientId => string.IsNullOrEmpty(ClientId) ? $"edgellm-{DeviceId}" : ClientId;
 
@@ -232,7 +211,7 @@ public sealed record ServiceOptions
     public static bool TryParseBroker(string text, bool tls, out string host, out int port)
     {
         host = "";
-        port = tls ? 8883 : 1883;
+        port = tls ? ServiceDefaults.MqttTlsPort : ServiceDefaults.MqttPort;
         text = text.Trim();
         if (text.StartsWith("mqtt://", StringComparison.OrdinalIgnoreCase))
         {

@@ -1,6 +1,6 @@
 namespace EdgeLlm.EdgeRuntime.Service;
 
-/// <summary>The topic names of DESIGN §4, for one device.</summary>
+/// <summary>The topic names of docs/mqtt.md, for one device.</summary>
 public sealed class Topics(string deviceId, string? fleetGroup = null, string homeAssistantPrefix = "homeassistant")
 {
     public const string FleetPrompt = "edgellm/fleet/prompt";
@@ -23,6 +23,12 @@ public sealed class Topics(string deviceId, string? fleetGroup = null, string ho
 
     /// <summary>The default reply topic of a request: edgellm/{id}/reply/{request id}.</summary>
     public string DefaultReply(string requestId) => $"{Root}/reply/{requestId}";
+
+    /// <summary>The reply topic of the <paramref name="n"/>th voice prompt: edgellm/{id}/reply/voice-{n} (its request id is voice-{n}).</summary>
+    public string VoiceReply(long n) => DefaultReply(VoiceRequestId(n));
+
+    /// <summary>The request id of the <paramref name="n"/>th voice prompt: voice-{n}.</summary>
+    public static string VoiceRequestId(long n) => "voice-" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>True for a non-empty single topic level: no '/', '+', '#' or NUL.</summary>
     public static bool IsValidLevel(string? s) =>

@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using EdgeLlm.EdgeRuntime.Service;
 using EdgeLlm.EdgeRuntime.Tests.Infrastructure;
 
 namespace EdgeLlm.EdgeRuntime.Tests.Cli;
 
-/// <summary>The `edgellm` verbs of DESIGN §3 as a user runs them: a child process, stdout, stderr, exit code.</summary>
+/// <summary>The `edgellm` verbs as a user runs them: a child process, stdout, stderr, exit code.</summary>
 public class CliTests
 {
     private static string SharedFile(params string[] parts)
@@ -32,6 +33,29 @@ public class CliTests
     }
 
     private static string Temp(string name) => Path.Combine(Path.GetTempPath(), $"edgellm-cli-{Guid.NewGuid():N}-{name}");
+
+    [Test]
+    public async Task ServeHelpStatesTheServiceDefaults()
+    {
+        var (exit, output, err) = await Run("serve", "--help");
+        Assert.That(exit, Is.Zero, err);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        foreach (var expected in new[]
+        {
+            $"(default {ServiceDefaults.ModelPath})",
+            $"(default {ServiceDefaults.MqttPort})",
+            $"(default {ServiceDefaults.QueueLength})",
+            $"(default {ServiceDefaults.MaxPromptLength})",
+            $"(default {ServiceDefaults.DefaultMaxTokens})",
+            $"(default {ServiceDefaults.Temperature.ToString(inv)})",
+            $"(default {ServiceDefaults.TopK})",
+            $"(default {ServiceDefaults.TopP.ToString(inv)})",
+            $"(default {ServiceDefaults.BindAddress})",
+        })
+        {
+            Assert.That(output, Does.Contain(expected));
+        }
+    }
 
     [Test]
     public async Task GenerateTellsTheStoryFromBos()

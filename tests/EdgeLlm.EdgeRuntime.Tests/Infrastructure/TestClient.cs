@@ -8,20 +8,6 @@ using MQTTnet.Protocol;
 
 namespace EdgeLlm.EdgeRuntime.Tests.Infrastructure;
 
-/// <summary>A received reply message, parsed.</summary>
-public sealed record Received(string Topic, JsonElement Json, byte[]? CorrelationData, bool Retain, DateTime At)
-{
-    public string Type => Json.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "";
-
-    public string? Id => Json.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString() : null;
-
-    public string Text => Json.GetProperty("text").GetString()!;
-
-    public string Str(string name) => Json.GetProperty(name).GetString()!;
-
-    public int Int(string name) => Json.GetProperty(name).GetInt32();
-}
-
 /// <summary>An MQTTnet client acting as a user of the service: publishes prompts and collects what comes back.</summary>
 public sealed class TestClient : IAsyncDisposable
 {

@@ -3,12 +3,6 @@ using EdgeLlm.Kernels.Import.Hf;
 
 namespace EdgeLlm.EdgeRuntime.Hub;
 
-/// <summary>The conversion step of <c>edgellm pull</c>: a Hugging Face model folder → one GGUF file.</summary>
-public interface IModelConverter
-{
-    void Convert(string inputDir, string outputPath, GgmlType type, TextWriter? progress);
-}
-
 /// <summary>The default converter: the Hugging Face importer (<c>EdgeLlm.Kernels.Import.Hf.HfImporter</c>).</summary>
 public sealed class HfImporterConverter : IModelConverter
 {

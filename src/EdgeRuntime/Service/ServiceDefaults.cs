@@ -1,0 +1,48 @@
+namespace EdgeLlm.EdgeRuntime.Service;
+
+/// <summary>
+/// The service's default settings, in one place: <see cref="ServiceOptions"/> starts from them, <c>serve --help</c>
+/// prints them and hardware/systemd/appsettings.json spells them out (a test checks that file against these).
+/// </summary>
+public static class ServiceDefaults
+{
+    public const string ModelPath = "models/stories260K-q8_0.gguf";
+
+    /// <summary>Prompts waiting behind the running one.</summary>
+    public const int QueueLength = 8;
+
+    public const int MaxPromptLength = 8192;
+
+    public const int MaxPayloadBytes = 64 * 1024;
+
+    public const int DefaultMaxTokens = 256;
+
+    public const float Temperature = 0.8f;
+
+    public const int TopK = 40;
+
+    public const float TopP = 0.95f;
+
+    public const float RepetitionPenalty = 1.0f;
+
+    public const int MqttPort = 1883;
+
+    public const int MqttTlsPort = 8883;
+
+    public const string BindAddress = "127.0.0.1";
+
+    /// <summary>Seven days: a board switched off over a long weekend still finds its queued prompts.</summary>
+    public const uint SessionExpirySeconds = 7 * 24 * 3600;
+
+    public const int KeepAliveSeconds = 15;
+
+    public const int ReconnectMinDelayMs = 200;
+
+    public const int ReconnectMaxDelayMs = 15_000;
+
+    public const bool HomeAssistantDiscovery = true;
+
+    public const string HomeAssistantPrefix = "homeassistant";
+
+    public const int ShutdownTimeoutSeconds = 10;
+}
