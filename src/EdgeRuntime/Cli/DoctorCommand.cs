@@ -53,6 +53,12 @@ public static class DoctorCommand
                 return 2;
             }
 
+            if (ServiceIsRunning())
+            {
+                Console.Out.WriteLine("note: the edgellm service is running and holds the GPIO lines and the embedded broker's port: " +
+                                      "stop it first (sudo systemctl stop edgellm) for those checks to mean anything");
+            }
+
             var checks = await RunAsync(configuration, cancellationToken).ConfigureAwait(false);
             foreach (var check in checks)
             {
@@ -335,6 +341,31 @@ public static class DoctorCommand
         {
             options = null;
             failure = DoctorCheck.Fail(item, $"{section.Path}: {e.Message.ReplaceLineEndings(" ")}", $"correct {section.Path} in the configuration");
+            return false;
+        }
+    }
+
+    /// <summary>True when systemd runs the installed unit (hardware/systemd/edgellm.service); false without systemd.</summary>
+    private static bool ServiceIsRunning()
+    {
+        try
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("systemctl") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string a in new[] { "is-active", "--quiet", "edgellm.service" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var p = System.Diagnostics.Process.Start(psi);
+            if (p is null || !p.WaitForExit(2000))
+            {
+                return false;
+            }
+
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
             return false;
         }
     }
