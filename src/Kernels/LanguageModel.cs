@@ -7,44 +7,29 @@ using EdgeLlm.Kernels.Tokenization;
 
 namespace EdgeLlm.Kernels;
 
-/// <summary>How a model is opened.</summary>
-public sealed record ModelLoadOptions
-{
-    /// <summary>Worker threads for the matrix products (the calling thread counts as one).</summary>
-    public int Threads { get; init; } = Environment.ProcessorCount;
-
-    /// <summary>KV cache length in tokens; 0 takes the model's trained context length.</summary>
-    public int ContextLength { get; init; }
-
-    /// <summary>Kernel path to use instead of the best one this CPU supports (tests, benchmarks).</summary>
-    public KernelPath? KernelPath { get; init; }
-
-    /// <summary>
-    /// Storage of the KV cache: F32 (default), F16 or Q8_0 (3.8× smaller than F32; MobileLLM-125M at 2 048 tokens
-    /// needs 25 MB instead of 94 MB). Q8_0 needs a head size that is a multiple of 32.
-    /// </summary>
-    public KvCacheType KvCacheType { get; init; } = KvCacheType.F32;
-}
-
 /// <summary>
-/// A memory-mapped GGUF model with its tokenizer, ready to generate. One generation at a time:
-/// a second concurrent call throws <see cref="InvalidOperationException"/>.
+/// A memory-mapped GGUF model with its tokenizer, ready to generate. Two ways to drive it: <see cref="GenerateAsync"/>
+/// (tokenize, prefill, sample, stream text) and the step API (<see cref="Prefill"/> a batch of tokens,
+/// <see cref="Decode"/> one, read <see cref="Logits"/>) over one sequence that <see cref="ResetSequence"/> starts
+/// again. One call at a time: a step or a generation while a generation runs throws
+/// <see cref="InvalidOperationException"/>; a generation starts a new sequence.
 /// </summary>
 public sealed class LanguageModel : IDisposable
 {
-    private readonly GgufFile file;
-    private readonly WorkerPool pool;
-    private readonly Generator generator;
+    private readonly GgufFile _file;
+    private readonly WorkerPool _pool;
+    private readonly Generator _generator;
+    private bool _hasLogits;
 
-    private LanguageModel(GgufFile file, ModelConfig config, ModelWeights weights, LlamaTokenizer tokenizer, WorkerPool pool, Transformer transformer)
+    private LanguageModel(GgufFile file, ModelWeights weights, LlamaTokenizer tokenizer, WorkerPool pool, Transformer transformer)
     {
-        this.file = file;
-        this.pool = pool;
-        Config = config;
+        _file = file;
+        _pool = pool;
         Weights = weights;
         Tokenizer = tokenizer;
         Transformer = transformer;
-        generator = new Generator(transformer, tokenizer);
+        _generator = new Generator(transformer, tokenizer);
+        Description = ModelDescription.Create(file, weights, transformer, pool.Threads);
     }
 
     /// <summary>Opens and validates a GGUF model; any problem with the file is a <see cref="GgufFormatException"/>.</summary>
@@ -56,6 +41,7 @@ public sealed class LanguageModel : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), $"threads must be >= 1, got {options.Threads}");
         }
 
+        KernelTable kernels = KernelTable.For(options.KernelPath ?? KernelSelector.Best); // throws when this CPU cannot run it
         var file = GgufFile.Open(path);
         WorkerPool? pool = null;
         try
@@ -74,10 +60,14 @@ public sealed class LanguageModel : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(options), $"context length must be in [2, {config.ContextLength}], got {options.ContextLength}");
             }
 
-            pool = new WorkerPool(options.Threads, options.KernelPath);
-            var transformer = new Transformer(config, weights, pool, ctx, options.KvCacheType);
-            var model = new LanguageModel(file, config, weights, tokenizer, pool, transformer);
-            ReleaseLoadGarbage();
+            pool = new WorkerPool(options.Threads);
+            var transformer = new Transformer(config, weights, pool, ctx, options.KvCacheType, kernels);
+            var model = new LanguageModel(file, weights, tokenizer, pool, transformer);
+            if (options.CollectAfterLoad)
+            {
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
+
             return model;
         }
         catch
@@ -88,47 +78,94 @@ public sealed class LanguageModel : IDisposable
         }
     }
 
-    /// <summary>
-    /// Returns the memory the load passed through to the OS. Parsing the metadata and building the tokenizer allocate
-    /// several megabytes that are garbage once the model stands, and generation allocates almost nothing afterwards, so
-    /// without a collection here those pages stay committed (the gen-0 budget scales with the CPU's cache: tens of MB on
-    /// a desktop) for the life of the process. Aggressive mode also decommits the freed regions at once. Measured on
-    /// MobileLLM-125M: 14 MB less private memory after warm-up; the collection itself takes a few milliseconds.
-    /// </summary>
-    private static void ReleaseLoadGarbage() =>
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    /// <summary>What this model is, how it runs here, and the bytes one step reads.</summary>
+    public ModelDescription Description { get; }
 
-    public ModelConfig Config { get; }
-
-    public ModelWeights Weights { get; }
+    public ModelConfig Config => Transformer.Config;
 
     public LlamaTokenizer Tokenizer { get; }
-
-    public Transformer Transformer { get; }
-
-    public GgufFile File => file;
 
     /// <summary>Model name from general.name, else the file name.</summary>
     public string Name => Config.Name;
 
-    /// <summary>The kernel path chosen for this CPU, e.g. "Avx2".</summary>
-    public string KernelPath => pool.Path.ToString();
+    /// <summary>The kernel path this model runs, e.g. "Avx2".</summary>
+    public string KernelPath => Transformer.Kernels.Path.ToString();
 
-    public int Threads => pool.Threads;
+    public int Threads => _pool.Threads;
 
     /// <summary>Tokens the KV cache holds (prompt + completion).</summary>
     public int ContextLength => Transformer.ContextLength;
+
+    /// <summary>Tokens of the current step sequence (the next token goes to this position).</summary>
+    public int Position { get; private set; }
+
+    /// <summary>The logits after the last <see cref="Prefill"/> or <see cref="Decode"/> of the current sequence.</summary>
+    public ReadOnlySpan<float> Logits => _hasLogits ? Transformer.LastLogits : throw new InvalidOperationException("no step has run since the sequence started");
+
+    internal Transformer Transformer { get; }
+
+    internal ModelWeights Weights { get; }
+
+    internal GgufFile File => _file;
 
     /// <summary>Number of tokens the prompt encodes to (BOS included when asked).</summary>
     public int CountTokens(string text, bool addBos = true) => Tokenizer.Encode(text, addBos).Length;
 
     /// <summary>Streams a completion. Computes on the enumerating thread; the last event carries the statistics.</summary>
-    public IAsyncEnumerable<TokenEvent> GenerateAsync(string prompt, GenerationOptions options, CancellationToken cancellationToken = default) =>
-        generator.GenerateAsync(prompt, options, cancellationToken);
+    public IAsyncEnumerable<TokenEvent> GenerateAsync(string prompt, GenerationOptions options, CancellationToken cancellationToken = default)
+    {
+        ResetSequence();
+        return _generator.GenerateAsync(prompt, options, cancellationToken);
+    }
+
+    /// <summary>Starts a new step sequence at position 0 (the KV cache is overwritten as it goes).</summary>
+    public void ResetSequence()
+    {
+        Position = 0;
+        _hasLogits = false;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> at the next positions (in batches through the matrix × matrix kernels) and returns
+    /// the logits of the last one. The same cache and logits as a <see cref="Decode"/> per token, bit for bit.
+    /// </summary>
+    public ReadOnlySpan<float> Prefill(scoped ReadOnlySpan<int> tokens)
+    {
+        if (tokens.IsEmpty)
+        {
+            throw new ArgumentException("no tokens to prefill", nameof(tokens));
+        }
+
+        return Step(tokens);
+    }
+
+    /// <summary>Runs one token at the next position and returns its logits.</summary>
+    public ReadOnlySpan<float> Decode(int token) => Step([token]);
+
+    private ReadOnlySpan<float> Step(scoped ReadOnlySpan<int> tokens)
+    {
+        if ((long)Position + tokens.Length > ContextLength)
+        {
+            throw new InvalidOperationException($"{tokens.Length} more tokens at position {Position} do not fit the context of {ContextLength}");
+        }
+
+        _generator.Enter();
+        try
+        {
+            ReadOnlySpan<float> logits = Transformer.Prefill(tokens, Position);
+            Position += tokens.Length;
+            _hasLogits = true;
+            return logits;
+        }
+        finally
+        {
+            _generator.Exit();
+        }
+    }
 
     public void Dispose()
     {
-        pool.Dispose();
-        file.Dispose();
+        _pool.Dispose();
+        _file.Dispose();
     }
 }

@@ -52,8 +52,8 @@ public static class BenchRunner
                     kernel = lm.KernelPath;
                     weightBytes = ours.WeightBytesPerToken;
                     kvPerPosition = ours.KvBytesPerPosition;
-                    kvCacheMb = lm.Transformer.Cache.Bytes / (1024.0 * 1024.0);
-                    kvCacheType = lm.Transformer.Cache.Type.ToString().ToLowerInvariant();
+                    kvCacheMb = lm.Description.KvCacheBytes / (1024.0 * 1024.0);
+                    kvCacheType = lm.Description.KvCacheType.ToString().ToLowerInvariant();
                 }
 
                 log($"bench: {threads} thread(s): warm-up");

@@ -11,7 +11,8 @@ public sealed class EngineBackend : IBenchBackend
 
     public EngineBackend(string modelPath, int threads, int contextLength, EdgeLlm.Kernels.Model.KvCacheType kvCache = EdgeLlm.Kernels.Model.KvCacheType.Auto)
     {
-        lm = LanguageModel.Load(modelPath, new ModelLoadOptions { Threads = threads, ContextLength = contextLength, KvCacheType = kvCache });
+        // CollectAfterLoad as the CLI and service load: the memory figures are those a user sees.
+        lm = LanguageModel.Load(modelPath, new ModelLoadOptions { Threads = threads, ContextLength = contextLength, KvCacheType = kvCache, CollectAfterLoad = true });
     }
 
     public LanguageModel Model => lm;
@@ -19,29 +20,13 @@ public sealed class EngineBackend : IBenchBackend
     public string Description => $"edgellm {typeof(EngineBackend).Assembly.GetName().Version}, kernel {lm.KernelPath}, {lm.Threads} thread(s)";
 
     /// <summary>Bytes of weights every decoded token reads: all matrices of every executed block, the classifier and one embedding row.</summary>
-    public long WeightBytesPerToken
-    {
-        get
-        {
-            var w = lm.Weights;
-            long perBlock = 0;
-            foreach (var b in w.Blocks)
-            {
-                perBlock += b.Wq.TotalBytes + b.Wk.TotalBytes + b.Wv.TotalBytes + b.Wo.TotalBytes
-                          + b.Gate.TotalBytes + b.Up.TotalBytes + b.Down.TotalBytes
-                          + (sizeof(float) * (b.AttnNorm.Length + b.FfnNorm.Length));
-            }
-
-            return (perBlock * lm.Config.LayerRepeats) + w.Output.TotalBytes + w.Embedding.RowBytes + (sizeof(float) * w.OutputNorm.Length);
-        }
-    }
+    public long WeightBytesPerToken => lm.Description.WeightBytesPerToken;
 
     /// <summary>KV cache bytes of one position (all executed blocks, keys and values): attention reads this per position attended.</summary>
-    public double KvBytesPerPosition => (double)lm.Transformer.Cache.Bytes / lm.Transformer.Cache.ContextLength;
+    public double KvBytesPerPosition => lm.Description.KvBytesPerPosition;
 
     /// <summary>The type most of the weight bytes have, e.g. "Q8_0".</summary>
-    public string WeightType => lm.File.Tensors.Where(t => t.Shape.Length == 2)
-        .GroupBy(t => t.Type).OrderByDescending(g => g.Sum(t => t.ByteSize)).Select(g => g.Key.ToString()).FirstOrDefault() ?? "?";
+    public string WeightType => lm.Description.WeightType.ToString();
 
     public BenchRun Run(int[] promptTokens, int generateTokens)
     {
@@ -51,20 +36,18 @@ public sealed class EngineBackend : IBenchBackend
             throw new ArgumentException($"{promptTokens.Length} prompt + {generateTokens} generated tokens do not fit the context of {lm.ContextLength}");
         }
 
-        var t = lm.Transformer;
         var tokens = new int[generateTokens + 1];
+        lm.ResetSequence();
         long start = Stopwatch.GetTimestamp();
 
-        // Prefill: the whole prompt through the batched int8 matrix-matrix path, as generation does it.
-        ReadOnlySpan<float> logits = t.Prefill(promptTokens, 0);
-
+        // The model's step API: the whole prompt through the batched matrix × matrix kernels, then one token per step.
+        tokens[0] = Sampler.ArgMax(lm.Prefill(promptTokens));
         long prefilled = Stopwatch.GetTimestamp();
-        tokens[0] = Sampler.ArgMax(logits);
-        long first = Stopwatch.GetTimestamp();
+        long first = prefilled;
 
         for (int g = 0; g < generateTokens; g++)
         {
-            tokens[g + 1] = Sampler.ArgMax(t.Forward(tokens[g], promptTokens.Length + g, true));
+            tokens[g + 1] = Sampler.ArgMax(lm.Decode(tokens[g]));
         }
 
         long end = Stopwatch.GetTimestamp();
@@ -75,7 +58,6 @@ public sealed class EngineBackend : IBenchBackend
     }
 
     public void Dispose() => lm.Dispose();
-
 
     private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
 }

@@ -50,7 +50,7 @@ public static class GenerateCommand
 
             using var lm = LanguageModel.Load(
                 parse.GetValue(model)!.FullName,
-                new ModelLoadOptions { Threads = parse.GetValue(threads), ContextLength = parse.GetValue(context), KvCacheType = KvCacheOption.Parse(parse.GetValue(kv)!) });
+                new ModelLoadOptions { Threads = parse.GetValue(threads), ContextLength = parse.GetValue(context), KvCacheType = KvCacheOption.Parse(parse.GetValue(kv)!), CollectAfterLoad = true });
             Console.Error.WriteLine($"edgellm: {lm.Name}, {lm.Config.Layers} layers, dim {lm.Config.Dim}, kernel {lm.KernelPath}, {lm.Threads} thread(s)");
 
             var stdout = CliRunner.StdOut();

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using EdgeLlm.Kernels;
-using EdgeLlm.Kernels.Quant;
 
 namespace EdgeLlm.EdgeRuntime.Cli;
 
@@ -16,20 +15,19 @@ public static class InfoCommand
         cmd.SetAction(parse => CliRunner.Run(() =>
         {
             using var lm = LanguageModel.Load(parse.GetValue(model)!.FullName, new ModelLoadOptions { Threads = 1 });
-            var c = lm.Config;
-            long parameters = lm.File.Tensors.Sum(t => t.ElementCount);
-            long bytes = lm.File.Tensors.Sum(t => t.ByteSize);
+            var d = lm.Description;
+            var c = d.Config;
             var o = Console.Out;
             o.WriteLine($"model:        {c.Name} ({c.Architecture})");
-            o.WriteLine($"file:         {lm.File.FilePath} ({lm.File.FileLength:N0} bytes, GGUF v{lm.File.Version})");
-            o.WriteLine($"parameters:   {parameters:N0} ({bytes:N0} bytes of weights)");
+            o.WriteLine($"file:         {d.FilePath} ({d.FileBytes:N0} bytes, GGUF v{d.GgufVersion})");
+            o.WriteLine($"parameters:   {d.Parameters:N0} ({d.TensorBytes:N0} bytes of weights)");
             o.WriteLine($"shape:        dim {c.Dim}, {c.Layers} layers{(c.LayerRepeats > 1 ? $" x{c.LayerRepeats} (layer sharing)" : "")}, " +
                         $"{c.Heads} heads / {c.KvHeads} KV heads (head dim {c.HeadDim}), FFN {c.HiddenDim}, vocab {c.VocabSize}, context {c.ContextLength}");
             o.WriteLine($"rope:         theta {c.RopeTheta}, {c.RopeDims} dims; rms eps {c.RmsEps}");
-            o.WriteLine($"output:       {(lm.Weights.TiedOutput ? "tied to token_embd.weight" : "output.weight")}");
-            o.WriteLine("tensor types: " + string.Join(", ", lm.File.Tensors.GroupBy(t => t.Type).Select(g => $"{g.Key} x{g.Count()}")));
+            o.WriteLine($"output:       {(d.TiedOutput ? "tied to token_embd.weight" : "output.weight")}");
+            o.WriteLine("tensor types: " + string.Join(", ", d.TensorTypes.Select(t => $"{t.Type} x{t.Count}")));
             o.WriteLine($"cpu:          {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} cores; {CpuFeatures()}");
-            o.WriteLine($"kernel path:  {lm.KernelPath} — {KernelSelector.Describe(KernelSelector.Best)}");
+            o.WriteLine($"kernel path:  {d.KernelPath} — {d.KernelDescription}");
             return 0;
         }));
         return cmd;

@@ -122,7 +122,7 @@ public static class ServeCommand
             IInferenceEngine engine;
             try
             {
-                engine = LanguageModelEngine.Load(options.ModelPath, options.Threads, options.ContextLength, options.KvCache);
+                engine = LanguageModelEngine.Load(options.ModelPath, options.Threads, options.ContextLength, options.KvCache, collectAfterLoad: true);
             }
             catch (Exception e)
             {

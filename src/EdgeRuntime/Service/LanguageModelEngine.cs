@@ -7,12 +7,14 @@ namespace EdgeLlm.EdgeRuntime.Service;
 /// <summary>The engine of src/Kernels behind <see cref="IInferenceEngine"/>.</summary>
 public sealed class LanguageModelEngine(LanguageModel model) : IInferenceEngine
 {
-    public static LanguageModelEngine Load(string path, int threads, int contextLength, KvCacheType kvCache = KvCacheType.Auto) =>
+    /// <summary>Loads the model; <paramref name="collectAfterLoad"/>: see <see cref="ModelLoadOptions.CollectAfterLoad"/> (the service host opts in).</summary>
+    public static LanguageModelEngine Load(string path, int threads, int contextLength, KvCacheType kvCache = KvCacheType.Auto, bool collectAfterLoad = false) =>
         new(LanguageModel.Load(path, new ModelLoadOptions
         {
             Threads = threads > 0 ? threads : Environment.ProcessorCount,
             ContextLength = contextLength,
             KvCacheType = kvCache,
+            CollectAfterLoad = collectAfterLoad,
         }));
 
     public string ModelName => model.Name;

@@ -11,13 +11,13 @@ namespace EdgeLlm.Kernels.Generation;
 /// Stops on an end token (EOS, and BOS, which story models emit between stories), a stop string,
 /// the token budget, a full context, or cancellation; the final event carries the statistics.
 /// </summary>
-public sealed class Generator
+internal sealed class Generator
 {
-    private readonly Transformer model;
-    private readonly LlamaTokenizer tokenizer;
-    private readonly int[] endTokens;
-    private readonly int[] history;
-    private int busy;
+    private readonly Transformer _model;
+    private readonly LlamaTokenizer _tokenizer;
+    private readonly int[] _endTokens;
+    private readonly int[] _history;
+    private int _busy;
 
     public Generator(Transformer model, LlamaTokenizer tokenizer, IEnumerable<int>? extraEndTokens = null)
     {
@@ -26,16 +26,16 @@ public sealed class Generator
             throw new ArgumentException($"tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary is {model.Config.VocabSize}");
         }
 
-        this.model = model;
-        this.tokenizer = tokenizer;
-        endTokens = [tokenizer.EosId, tokenizer.BosId, .. extraEndTokens ?? []];
-        history = new int[model.ContextLength];
+        _model = model;
+        _tokenizer = tokenizer;
+        _endTokens = [tokenizer.EosId, tokenizer.BosId, .. extraEndTokens ?? []];
+        _history = new int[model.ContextLength];
     }
 
     /// <summary>Tokens of the prompt as generation would feed them.</summary>
     public int[] Tokenize(string prompt, bool addBos)
     {
-        int[] tokens = tokenizer.Encode(prompt, addBos);
+        int[] tokens = _tokenizer.Encode(prompt, addBos);
         if (tokens.Length == 0)
         {
             throw new ArgumentException("the prompt is empty and BOS is not added: there is nothing to start from");
@@ -56,28 +56,24 @@ public sealed class Generator
         }
 
         var filter = new StopStringFilter(options.StopStrings);
-        var sampler = new Sampler(model.Config.VocabSize, options.Sampling);
+        var sampler = new Sampler(_model.Config.VocabSize, options.Sampling);
         int[] prompted = Tokenize(prompt, options.AddBos);
-        if (prompted.Length >= model.ContextLength)
+        if (prompted.Length >= _model.ContextLength)
         {
-            throw new PromptTooLongException(prompted.Length, model.ContextLength);
+            throw new PromptTooLongException(prompted.Length, _model.ContextLength);
         }
 
-        if (Interlocked.Exchange(ref busy, 1) != 0)
-        {
-            throw new InvalidOperationException("a generation is already running on this model");
-        }
-
+        Enter();
         try
         {
             await Task.Yield(); // the caller gets its enumerator back before the prefill starts
             var clock = Stopwatch.StartNew();
-            prompted.CopyTo(history, 0);
+            prompted.CopyTo(_history, 0);
             int pos = 0, completion = 0;
             FinishReason? finish = null;
             bool stopString = false;
             // Prefill: the prompt in batches (matrix × matrix kernels), logits only for the last token.
-            float[] logits = new float[model.Config.VocabSize];
+            float[] logits = new float[_model.Config.VocabSize];
             while (pos < prompted.Length)
             {
                 if (cancellationToken.IsCancellationRequested)
@@ -88,7 +84,7 @@ public sealed class Generator
 
                 int n = Math.Min(Transformer.MaxBatch, prompted.Length - pos);
                 bool last = pos + n == prompted.Length;
-                var l = model.Prefill(prompted.AsSpan(pos, n), pos, last);
+                var l = _model.Prefill(prompted.AsSpan(pos, n), pos, last);
                 if (last)
                 {
                     l.CopyTo(logits);
@@ -99,7 +95,7 @@ public sealed class Generator
 
             double prefillMs = clock.Elapsed.TotalMilliseconds;
             double firstTokenMs = 0;
-            var decoder = tokenizer.CreateDecoder(prompted[^1]);
+            var decoder = _tokenizer.CreateDecoder(prompted[^1]);
             int token = -1;
 
             while (finish is null)
@@ -118,31 +114,31 @@ public sealed class Generator
 
                 if (completion > 0)
                 {
-                    if (pos >= model.ContextLength)
+                    if (pos >= _model.ContextLength)
                     {
                         finish = FinishReason.Length;
                         break;
                     }
 
-                    model.Forward(token, pos, true).CopyTo(logits);
+                    _model.Forward(token, pos, true).CopyTo(logits);
                     pos++;
                 }
 
-                token = sampler.Sample(logits, history.AsSpan(0, pos));
+                token = sampler.Sample(logits, _history.AsSpan(0, pos));
                 if (completion == 0)
                 {
                     firstTokenMs = clock.Elapsed.TotalMilliseconds;
                 }
 
-                if (Array.IndexOf(endTokens, token) >= 0)
+                if (Array.IndexOf(_endTokens, token) >= 0)
                 {
                     finish = FinishReason.Stop;
                     break;
                 }
 
-                if (pos < history.Length)
+                if (pos < _history.Length)
                 {
-                    history[pos] = token;
+                    _history[pos] = token;
                 }
 
                 completion++;
@@ -185,16 +181,18 @@ public sealed class Generator
         }
         finally
         {
-            Volatile.Write(ref busy, 0);
+            Exit();
         }
     }
-}
 
-/// <summary>The prompt does not fit the context with room for at least one generated token.</summary>
-public sealed class PromptTooLongException(int promptTokens, int contextLength)
-    : ArgumentException($"the prompt is {promptTokens} tokens; the context holds {contextLength}, including the completion")
-{
-    public int PromptTokens { get; } = promptTokens;
+    /// <summary>Claims the model for one generation or step; throws when a generation is running.</summary>
+    internal void Enter()
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        {
+            throw new InvalidOperationException("a generation is already running on this model");
+        }
+    }
 
-    public int ContextLength { get; } = contextLength;
+    internal void Exit() => Volatile.Write(ref _busy, 0);
 }

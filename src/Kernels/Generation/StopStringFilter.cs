@@ -6,8 +6,8 @@ namespace EdgeLlm.Kernels.Generation;
 /// </summary>
 internal sealed class StopStringFilter
 {
-    private readonly IReadOnlyList<string> stops;
-    private string pending = "";
+    private readonly IReadOnlyList<string> _stops;
+    private string _pending = "";
 
     public StopStringFilter(IReadOnlyList<string> stops)
     {
@@ -19,22 +19,22 @@ internal sealed class StopStringFilter
             }
         }
 
-        this.stops = stops;
+        _stops = stops;
     }
 
     /// <summary>Adds text; returns what is safe to emit and whether a stop string was reached.</summary>
     public (string Emit, bool Stopped) Push(string text)
     {
-        if (stops.Count == 0)
+        if (_stops.Count == 0)
         {
             return (text, false);
         }
 
-        pending += text;
+        _pending += text;
         int first = -1;
-        foreach (string s in stops)
+        foreach (string s in _stops)
         {
-            int at = pending.IndexOf(s, StringComparison.Ordinal);
+            int at = _pending.IndexOf(s, StringComparison.Ordinal);
             if (at >= 0 && (first < 0 || at < first))
             {
                 first = at;
@@ -43,17 +43,17 @@ internal sealed class StopStringFilter
 
         if (first >= 0)
         {
-            string before = pending[..first];
-            pending = "";
+            string before = _pending[..first];
+            _pending = "";
             return (before, true);
         }
 
-        int hold = 0; // longest suffix of pending that begins some stop string
-        foreach (string s in stops)
+        int hold = 0; // longest suffix of _pending that begins some stop string
+        foreach (string s in _stops)
         {
-            for (int len = Math.Min(s.Length - 1, pending.Length); len > hold; len--)
+            for (int len = Math.Min(s.Length - 1, _pending.Length); len > hold; len--)
             {
-                if (pending.AsSpan(pending.Length - len).SequenceEqual(s.AsSpan(0, len)))
+                if (_pending.AsSpan(_pending.Length - len).SequenceEqual(s.AsSpan(0, len)))
                 {
                     hold = len;
                     break;
@@ -62,21 +62,21 @@ internal sealed class StopStringFilter
         }
 
         // never split a surrogate pair between emitted and held text
-        if (hold > 0 && hold < pending.Length && char.IsLowSurrogate(pending[^hold]))
+        if (hold > 0 && hold < _pending.Length && char.IsLowSurrogate(_pending[^hold]))
         {
             hold++;
         }
 
-        string emit = pending[..^hold];
-        pending = pending[^hold..];
+        string emit = _pending[..^hold];
+        _pending = _pending[^hold..];
         return (emit, false);
     }
 
     /// <summary>At the end of generation the held text was no stop string after all.</summary>
     public string Flush()
     {
-        string rest = pending;
-        pending = "";
+        string rest = _pending;
+        _pending = "";
         return rest;
     }
 }

@@ -15,7 +15,7 @@ namespace EdgeLlm.Kernels.Import;
 public sealed class Llama2cCheckpoint
 {
     private const int HeaderBytes = 7 * sizeof(int);
-    private readonly float[] data;
+    private readonly float[] _data;
 
     private Llama2cCheckpoint(string path, int dim, int hidden, int layers, int heads, int kvHeads, int vocab, int seqLen, bool shared, float[] data)
     {
@@ -28,7 +28,7 @@ public sealed class Llama2cCheckpoint
         VocabSize = vocab;
         SeqLen = seqLen;
         SharedClassifier = shared;
-        this.data = data;
+        _data = data;
     }
 
     public string Path { get; }
@@ -131,7 +131,7 @@ public sealed class Llama2cCheckpoint
         {
             long n = stacked.Size / layers;
             long start = stacked.Offset + (layer * n);
-            b.AddWeight(tensor, shape, () => data.AsSpan((int)start, (int)n).ToArray());
+            b.AddWeight(tensor, shape, () => _data.AsSpan((int)start, (int)n).ToArray());
         }
 
         Add("token_embd.weight", embd, 0, 1, Dim, VocabSize);

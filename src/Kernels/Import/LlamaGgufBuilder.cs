@@ -13,8 +13,8 @@ namespace EdgeLlm.Kernels.Import;
 /// </summary>
 public sealed class LlamaGgufBuilder
 {
-    private readonly GgufWriter writer = new();
-    private readonly GgmlType target;
+    private readonly GgufWriter _writer = new();
+    private readonly GgmlType _target;
 
     public LlamaGgufBuilder(ModelConfig config, LlamaTokenizer tokenizer, GgmlType target, bool tiedOutput)
     {
@@ -23,32 +23,32 @@ public sealed class LlamaGgufBuilder
             throw new ArgumentException($"cannot write models of type {target} (f32, f16, q8_0, q4_0)");
         }
 
-        this.target = target;
+        _target = target;
         TiedOutput = tiedOutput;
-        writer.AddString("general.architecture", "llama");
-        writer.AddString("general.name", config.Name);
-        writer.AddUInt32("general.file_type", FileType(target));
+        _writer.AddString("general.architecture", "llama");
+        _writer.AddString("general.name", config.Name);
+        _writer.AddUInt32("general.file_type", FileType(target));
         if (target is GgmlType.Q8_0 or GgmlType.Q4_0)
         {
-            writer.AddUInt32("general.quantization_version", 2);
+            _writer.AddUInt32("general.quantization_version", 2);
         }
 
-        writer.AddUInt32("llama.context_length", (uint)config.ContextLength);
-        writer.AddUInt32("llama.embedding_length", (uint)config.Dim);
-        writer.AddUInt32("llama.block_count", (uint)config.Layers);
-        writer.AddUInt32("llama.feed_forward_length", (uint)config.HiddenDim);
-        writer.AddUInt32("llama.rope.dimension_count", (uint)config.RopeDims);
-        writer.AddUInt32("llama.attention.head_count", (uint)config.Heads);
-        writer.AddUInt32("llama.attention.head_count_kv", (uint)config.KvHeads);
-        writer.AddFloat32("llama.attention.layer_norm_rms_epsilon", config.RmsEps);
-        writer.AddFloat32("llama.rope.freq_base", config.RopeTheta);
-        writer.AddUInt32("llama.vocab_size", (uint)config.VocabSize);
+        _writer.AddUInt32("llama.context_length", (uint)config.ContextLength);
+        _writer.AddUInt32("llama.embedding_length", (uint)config.Dim);
+        _writer.AddUInt32("llama.block_count", (uint)config.Layers);
+        _writer.AddUInt32("llama.feed_forward_length", (uint)config.HiddenDim);
+        _writer.AddUInt32("llama.rope.dimension_count", (uint)config.RopeDims);
+        _writer.AddUInt32("llama.attention.head_count", (uint)config.Heads);
+        _writer.AddUInt32("llama.attention.head_count_kv", (uint)config.KvHeads);
+        _writer.AddFloat32("llama.attention.layer_norm_rms_epsilon", config.RmsEps);
+        _writer.AddFloat32("llama.rope.freq_base", config.RopeTheta);
+        _writer.AddUInt32("llama.vocab_size", (uint)config.VocabSize);
         if (config.LayerRepeats != 1)
         {
-            writer.AddUInt32(ModelConfig.LayerRepeatsKey, (uint)config.LayerRepeats);
+            _writer.AddUInt32(ModelConfig.LayerRepeatsKey, (uint)config.LayerRepeats);
         }
 
-        GgufVocabulary.Write(writer, tokenizer);
+        GgufVocabulary.Write(_writer, tokenizer);
     }
 
     public bool TiedOutput { get; }
@@ -58,7 +58,7 @@ public sealed class LlamaGgufBuilder
     {
         GgmlType type = TypeFor(name, shape);
         long rowLength = shape[0];
-        writer.AddTensor(name, type, shape, stream =>
+        _writer.AddTensor(name, type, shape, stream =>
         {
             float[] data = load();
             long expected = shape.Aggregate(1L, (a, b) => a * b);
@@ -74,19 +74,17 @@ public sealed class LlamaGgufBuilder
     /// <summary>The type a tensor is written as (see the class comment).</summary>
     public GgmlType TypeFor(string name, long[] shape)
     {
-        if (shape.Length == 1 || target == GgmlType.F32)
+        if (shape.Length == 1 || _target == GgmlType.F32)
         {
             return GgmlType.F32;
         }
 
         bool classifier = name == "output.weight" || (TiedOutput && name == "token_embd.weight");
-        GgmlType t = target == GgmlType.Q4_0 && classifier ? GgmlType.Q8_0 : target;
+        GgmlType t = _target == GgmlType.Q4_0 && classifier ? GgmlType.Q8_0 : _target;
         return shape[0] % GgmlTypeInfo.BlockSize(t) == 0 ? t : GgmlType.F32;
     }
 
-    public void AddMetadata(Action<GgufWriter> add) => add(writer);
-
-    public void WriteTo(string path) => writer.WriteTo(path);
+    public void WriteTo(string path) => _writer.WriteTo(path);
 
     /// <summary>llama.cpp's LLAMA_FTYPE numbers for general.file_type.</summary>
     private static uint FileType(GgmlType t) => t switch

@@ -1,39 +1,19 @@
-using System.Numerics;
 using EdgeLlm.Kernels.Quant;
 
 namespace EdgeLlm.Kernels.Model;
-
-/// <summary>How keys and values are stored in the <see cref="KvCache"/>.</summary>
-public enum KvCacheType
-{
-    /// <summary>32-bit floats (the default; what the oracle tests compare with llama.cpp).</summary>
-    F32,
-
-    /// <summary>IEEE half floats: half the memory, keys and values rounded to 11 significant bits.</summary>
-    F16,
-
-    /// <summary>ggml Q8_0 blocks of 32 along each head (34 bytes per 32 values): 3.8× smaller than F32. Needs a head size that is a multiple of 32.</summary>
-    Q8_0,
-
-    /// <summary>
-    /// Chosen when the model loads: <see cref="Q8_0"/> when the head size is a multiple of 32 (every MobileLLM size:
-    /// 3.8× less memory and KV traffic than F32, logits within a quantization step), otherwise <see cref="F32"/>.
-    /// </summary>
-    Auto,
-}
 
 /// <summary>
 /// Keys and values of every executed block (a shared block's two passes have their own slots),
 /// laid out [pass][position][kvDim] so one head's history is a strided walk. F32 (default), F16 or Q8_0 storage;
 /// the memory is allocated uninitialized, so pages become resident only as positions are written.
 /// </summary>
-public sealed unsafe class KvCache
+internal sealed unsafe class KvCache
 {
-    private readonly byte[] keyBytes = [];
-    private readonly byte[] valueBytes = [];
-    private readonly byte* keyBase;
-    private readonly byte* valueBase;
-    private readonly int rowBytes;
+    private readonly byte[] _keyBytes = [];
+    private readonly byte[] _valueBytes = [];
+    private readonly byte* _keyBase;
+    private readonly byte* _valueBase;
+    private readonly int _rowBytes;
 
     public KvCache(int passes, int contextLength, int kvDim)
         : this(passes, contextLength, kvDim, KvCacheType.F32)
@@ -51,7 +31,7 @@ public sealed unsafe class KvCache
             throw new ArgumentException($"a Q8_0 KV cache needs a KV width that is a multiple of 32, got {kvDim}", nameof(type));
         }
 
-        rowBytes = type switch
+        _rowBytes = type switch
         {
             KvCacheType.F32 => kvDim * sizeof(float),
             KvCacheType.F16 => kvDim * sizeof(ushort),
@@ -59,7 +39,7 @@ public sealed unsafe class KvCache
             _ => throw new ArgumentOutOfRangeException(nameof(type)),
         };
         long rows = (long)passes * contextLength;
-        if (rows * rowBytes > Array.MaxLength || rows * kvDim > Array.MaxLength)
+        if (rows * _rowBytes > Array.MaxLength || rows * kvDim > Array.MaxLength)
         {
             throw new ArgumentOutOfRangeException(nameof(contextLength), $"a KV cache of {passes} x {contextLength} x {kvDim} values is too large; lower the context length");
         }
@@ -70,18 +50,18 @@ public sealed unsafe class KvCache
             Values = GC.AllocateUninitializedArray<float>((int)(rows * kvDim), pinned: true);
             fixed (float* k = Keys, v = Values)
             {
-                keyBase = (byte*)k;
-                valueBase = (byte*)v;
+                _keyBase = (byte*)k;
+                _valueBase = (byte*)v;
             }
         }
         else
         {
-            keyBytes = GC.AllocateUninitializedArray<byte>((int)(rows * rowBytes), pinned: true);
-            valueBytes = GC.AllocateUninitializedArray<byte>((int)(rows * rowBytes), pinned: true);
-            fixed (byte* k = keyBytes, v = valueBytes)
+            _keyBytes = GC.AllocateUninitializedArray<byte>((int)(rows * _rowBytes), pinned: true);
+            _valueBytes = GC.AllocateUninitializedArray<byte>((int)(rows * _rowBytes), pinned: true);
+            fixed (byte* k = _keyBytes, v = _valueBytes)
             {
-                keyBase = k;
-                valueBase = v;
+                _keyBase = k;
+                _valueBase = v;
             }
         }
     }
@@ -100,7 +80,7 @@ public sealed unsafe class KvCache
     /// <summary>The F32 values (empty for the other storage types).</summary>
     public float[] Values { get; } = [];
 
-    public long Bytes => 2L * Passes * ContextLength * rowBytes;
+    public long Bytes => 2L * Passes * ContextLength * _rowBytes;
 
     /// <summary>The F32 key row of a position (F32 caches only).</summary>
     public Span<float> Key(int pass, int pos) => Keys.AsSpan(Offset(pass, pos), KvDim);
@@ -112,22 +92,22 @@ public sealed unsafe class KvCache
     internal void Store(int pass, int pos, ReadOnlySpan<float> k, ReadOnlySpan<float> v)
     {
         Check(pass, pos);
-        Write(keyBase + RowOffset(pass, pos), k[..KvDim]);
-        Write(valueBase + RowOffset(pass, pos), v[..KvDim]);
+        Write(_keyBase + RowOffset(pass, pos), k[..KvDim]);
+        Write(_valueBase + RowOffset(pass, pos), v[..KvDim]);
     }
 
     /// <summary>Start of the key rows ([pass][position], <see cref="RowBytes"/> each).</summary>
-    internal byte* KeyData => keyBase;
+    internal byte* KeyData => _keyBase;
 
-    internal byte* ValueData => valueBase;
+    internal byte* ValueData => _valueBase;
 
     /// <summary>Bytes of one position's keys (or values) in the cache's format.</summary>
-    internal int RowBytes => rowBytes;
+    internal int RowBytes => _rowBytes;
 
     /// <summary>Elements [offset, offset + dst.Length) of a key row as floats (offset and length whole blocks for Q8_0).</summary>
-    internal void ReadKey(int pass, int pos, int offset, Span<float> dst) => Read(keyBase + RowOffset(pass, pos), Type, offset, dst);
+    internal void ReadKey(int pass, int pos, int offset, Span<float> dst) => Read(_keyBase + RowOffset(pass, pos), Type, offset, dst);
 
-    internal void ReadValue(int pass, int pos, int offset, Span<float> dst) => Read(valueBase + RowOffset(pass, pos), Type, offset, dst);
+    internal void ReadValue(int pass, int pos, int offset, Span<float> dst) => Read(_valueBase + RowOffset(pass, pos), Type, offset, dst);
 
     private void Write(byte* row, ReadOnlySpan<float> src)
     {
@@ -145,12 +125,12 @@ public sealed unsafe class KvCache
 
                 break;
             default:
-                Q8_0.Quantize(src, new Span<byte>(row, rowBytes));
+                Q8_0.Quantize(src, new Span<byte>(row, _rowBytes));
                 break;
         }
     }
 
-    /// <summary>Elements [offset, offset + dst.Length) of a cache row of <paramref name="type"/> as floats; returns dst.</summary>
+    /// <summary>Elements [offset, offset + dst.Length) of a cache row of <paramref name="type"/> as floats (the scalar reference; tests); returns dst.</summary>
     internal static Span<float> Read(byte* row, KvCacheType type, int offset, Span<float> dst)
     {
         switch (type)
@@ -159,57 +139,22 @@ public sealed unsafe class KvCache
                 new ReadOnlySpan<float>((float*)row + offset, dst.Length).CopyTo(dst);
                 break;
             case KvCacheType.F16:
-                ushort* h = (ushort*)row + offset;
-                for (int i = 0; i < dst.Length; i++)
+                fixed (float* pd = dst)
                 {
-                    dst[i] = Fp16.Table[h[i]];
+                    ScalarOps.DequantizeF16((ushort*)row + offset, pd, dst.Length);
                 }
 
                 break;
             default:
-                DequantQ8(row + (offset / Q8_0.BlockSize * Q8_0.BlockBytes), dst);
+                fixed (float* pd = dst)
+                {
+                    ScalarOps.DequantizeQ8(row + (offset / Q8_0.BlockSize * Q8_0.BlockBytes), pd, dst.Length);
+                }
+
                 break;
         }
 
         return dst;
-    }
-
-    /// <summary>d · q for whole Q8_0 blocks (exact: an int8 times an f16 scale fits a float's significand).</summary>
-    private static void DequantQ8(byte* blocks, Span<float> dst)
-    {
-        int nb = dst.Length / Q8_0.BlockSize;
-        fixed (float* pd = dst)
-        {
-            for (int b = 0; b < nb; b++)
-            {
-                byte* blk = blocks + (b * Q8_0.BlockBytes);
-                float d = Fp16.Table[*(ushort*)blk];
-                sbyte* q = (sbyte*)(blk + 2);
-                float* o = pd + (b * Q8_0.BlockSize);
-                if (Vector.IsHardwareAccelerated && Vector<sbyte>.Count <= Q8_0.BlockSize)
-                {
-                    var vd = new Vector<float>(d);
-                    int n = Vector<float>.Count;
-                    for (int j = 0; j < Q8_0.BlockSize; j += Vector<sbyte>.Count)
-                    {
-                        Vector.Widen(Vector.Load(q + j), out Vector<short> s0, out Vector<short> s1);
-                        Vector.Widen(s0, out Vector<int> i0, out Vector<int> i1);
-                        Vector.Widen(s1, out Vector<int> i2, out Vector<int> i3);
-                        (Vector.ConvertToSingle(i0) * vd).Store(o + j);
-                        (Vector.ConvertToSingle(i1) * vd).Store(o + j + n);
-                        (Vector.ConvertToSingle(i2) * vd).Store(o + j + (2 * n));
-                        (Vector.ConvertToSingle(i3) * vd).Store(o + j + (3 * n));
-                    }
-                }
-                else
-                {
-                    for (int j = 0; j < Q8_0.BlockSize; j++)
-                    {
-                        o[j] = q[j] * d;
-                    }
-                }
-            }
-        }
     }
 
     private void Check(int pass, int pos)
@@ -220,7 +165,7 @@ public sealed unsafe class KvCache
         }
     }
 
-    private long RowOffset(int pass, int pos) => ((long)pass * ContextLength + pos) * rowBytes;
+    private long RowOffset(int pass, int pos) => ((long)pass * ContextLength + pos) * _rowBytes;
 
     private int Offset(int pass, int pos) => ((pass * ContextLength) + pos) * KvDim;
 }

@@ -13,44 +13,42 @@ namespace EdgeLlm.Kernels.Model;
 /// of the batched kernels is bit-identical to the single-token kernels', so a prompt prefilled in a batch leaves the
 /// same cache and logits as one fed token by token. Matrix products run on fixed-point kernels (activations quantized
 /// once per input vector to Q8_0) for Q8_0/Q4_0 weights and on float kernels for F32/F16 weights; Q/K/V and
-/// gate/up each go to the worker pool as one dispatch. Nothing is allocated per token. Not thread-safe: one
-/// sequence at a time.
+/// gate/up each go to the worker pool as one dispatch. Every kernel comes from the model's <see cref="KernelTable"/>,
+/// chosen once from a <see cref="KernelPath"/>. Nothing is allocated per token. Not thread-safe: one sequence at a time.
 /// </summary>
-public sealed unsafe class Transformer
+internal sealed unsafe class Transformer
 {
     /// <summary>Tokens per prefill batch (activation buffers are sized for it: ~1.6 MB for MobileLLM-125M).</summary>
     public const int MaxBatch = 64;
 
-    private readonly ModelConfig c;
-    private readonly ModelWeights w;
-    private readonly WorkerPool pool;
+    private readonly ModelConfig _c;
+    private readonly ModelWeights _w;
+    private readonly WorkerPool _pool;
+    private readonly KernelTable _kt;
 
     // Activation buffers for MaxBatch tokens (row t of each at t * width), pinned, allocated once.
-    private readonly float[] x;      // residual stream
-    private readonly float[] xb;     // normed input of a matmul
-    private readonly float[] q;      // queries of all heads
-    private readonly float[] k;      // keys of the batch's positions
-    private readonly float[] v;      // values of the batch's positions
-    private readonly float[] att;    // attention output of all heads
-    private readonly float[] proj;   // output of Wo / Down before the residual add
-    private readonly float[] hb;     // FFN gate, then silu(gate) * up
-    private readonly float[] hb2;    // FFN up
-    private readonly float[] logits;
-    private readonly float[] ropeCos; // [MaxBatch][RopeDims / 2]
-    private readonly float[] ropeSin;
-    private readonly float[] scratch; // per thread: attention scores over the context, then 2 head-sized rows
-    private readonly int scratchStride;
-    private readonly Q8Activations xq;
-    private readonly int[] scratchSlots = GC.AllocateArray<int>(1, pinned: true); // bit i set while thread slot i is in use
-    private readonly int[] oneToken = GC.AllocateArray<int>(1, pinned: true);
+    private readonly float[] _x;      // residual stream
+    private readonly float[] _xb;     // normed input of a matmul
+    private readonly float[] _q;      // queries of all heads
+    private readonly float[] _k;      // keys of the batch's positions
+    private readonly float[] _v;      // values of the batch's positions
+    private readonly float[] _att;    // attention output of all heads
+    private readonly float[] _proj;   // output of Wo / Down before the residual add
+    private readonly float[] _hb;     // FFN gate, then silu(gate) * up
+    private readonly float[] _hb2;    // FFN up
+    private readonly float[] _logits;
+    private readonly float[] _ropeCos; // [MaxBatch][RopeDims / 2]
+    private readonly float[] _ropeSin;
+    private readonly float[] _scratch; // per pool thread: one KV group's attention scores over the context, then a dequantized row
+    private readonly int _scratchStride;
+    private readonly Q8Activations _xq;
+    private readonly int[] _oneToken = GC.AllocateArray<int>(1, pinned: true);
+    private readonly delegate*<KvCacheType, int, float*, int, byte*, byte*, long, int, float, float*, int, float*, float*, void> _attend;
 
-    public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool, int contextLength)
-        : this(config, weights, pool, contextLength, KvCacheType.F32)
+    public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool, int contextLength, KvCacheType kvCacheType, KernelTable kernels)
     {
-    }
-
-    public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool, int contextLength, KvCacheType kvCacheType)
-    {
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(kernels);
         if (contextLength < 1 || contextLength > config.ContextLength)
         {
             throw new ArgumentOutOfRangeException(nameof(contextLength), $"context length must be in [1, {config.ContextLength}], got {contextLength}");
@@ -62,32 +60,37 @@ public sealed unsafe class Transformer
             throw new ArgumentException($"a Q8_0 KV cache needs a head size that is a multiple of {Q8_0.BlockSize}; this model's is {config.HeadDim}", nameof(kvCacheType));
         }
 
-        c = config;
-        w = weights;
-        this.pool = pool;
+        _c = config;
+        _w = weights;
+        _pool = pool;
+        _kt = kernels;
         ContextLength = contextLength;
-        Cache = new KvCache(c.EffectiveLayers, contextLength, c.KvDim, kvCacheType);
+        Cache = new KvCache(_c.EffectiveLayers, contextLength, _c.KvDim, kvCacheType);
         const int B = MaxBatch;
-        x = Pinned(B * c.Dim);
-        xb = Pinned(B * c.Dim);
-        q = Pinned(B * c.Dim);
-        k = Pinned(B * c.Dim); // rows at the same stride as q (one output stride per fused dispatch)
-        v = Pinned(B * c.Dim);
-        att = Pinned(B * c.Dim);
-        proj = Pinned(B * c.Dim);
-        hb = Pinned(B * c.HiddenDim);
-        hb2 = Pinned(B * c.HiddenDim);
-        logits = Pinned(c.VocabSize);
-        ropeCos = Pinned(B * (c.RopeDims / 2));
-        ropeSin = Pinned(B * (c.RopeDims / 2));
-        // attention scores of one query head (the grouped kernels: every head of a KV group) over the context
-        int scoreRows = GroupedAttention.Supported(c.HeadDim, c.Heads / c.KvHeads, kvCacheType) ? c.Heads / c.KvHeads : 1;
-        scratchStride = (scoreRows * RoundUp(contextLength, 16)) + (2 * RoundUp(c.HeadDim, 16));
-        scratch = Pinned(Math.Min(pool.Threads, 32) * scratchStride);
-        xq = new Q8Activations(RoundUp(Math.Max(c.Dim, c.HiddenDim), Q8_0.BlockSize), B);
+        _x = Pinned(B * _c.Dim);
+        _xb = Pinned(B * _c.Dim);
+        _q = Pinned(B * _c.Dim);
+        _k = Pinned(B * _c.Dim); // rows at the same stride as _q (one output stride per fused dispatch)
+        _v = Pinned(B * _c.Dim);
+        _att = Pinned(B * _c.Dim);
+        _proj = Pinned(B * _c.Dim);
+        _hb = Pinned(B * _c.HiddenDim);
+        _hb2 = Pinned(B * _c.HiddenDim);
+        _logits = Pinned(_c.VocabSize);
+        _ropeCos = Pinned(B * (_c.RopeDims / 2));
+        _ropeSin = Pinned(B * (_c.RopeDims / 2));
+        // per thread: the scores of every query head of one KV group over the context, then one dequantized row
+        int group = _c.Heads / _c.KvHeads;
+        _scratchStride = (group * RoundUp(contextLength, 16)) + RoundUp(_c.HeadDim, 16);
+        _scratch = Pinned(pool.Threads * _scratchStride);
+        _attend = _kt.Attention(_c.HeadDim, group, kvCacheType);
+        _xq = new Q8Activations(RoundUp(Math.Max(_c.Dim, _c.HiddenDim), Q8_0.BlockSize), B);
     }
 
-    public ModelConfig Config => c;
+    public ModelConfig Config => _c;
+
+    /// <summary>The kernels every step runs.</summary>
+    public KernelTable Kernels => _kt;
 
     /// <summary>What <see cref="KvCacheType.Auto"/> means for <paramref name="config"/>; other types are returned as given.</summary>
     public static KvCacheType ResolveKvCacheType(KvCacheType type, ModelConfig config) =>
@@ -97,14 +100,17 @@ public sealed unsafe class Transformer
 
     public KvCache Cache { get; }
 
+    /// <summary>The logits buffer (what the last step that computed logits wrote).</summary>
+    public ReadOnlySpan<float> LastLogits => _logits;
+
     /// <summary>
     /// Runs token <paramref name="token"/> at position <paramref name="pos"/> (positions 0..pos-1 must be in the cache).
     /// Returns the logits, or an empty span when <paramref name="computeLogits"/> is false (prompt tokens but the last).
     /// </summary>
     public ReadOnlySpan<float> Forward(int token, int pos, bool computeLogits = true)
     {
-        oneToken[0] = token;
-        return Prefill(oneToken, pos, computeLogits);
+        _oneToken[0] = token;
+        return Prefill(_oneToken, pos, computeLogits);
     }
 
     /// <summary>
@@ -112,7 +118,7 @@ public sealed unsafe class Transformer
     /// (positions before <paramref name="pos"/> must be in the cache) and returns the logits of the last one, or an
     /// empty span when <paramref name="computeLogits"/> is false. Same cache and logits as a <see cref="Forward"/> per token.
     /// </summary>
-    public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens, int pos, bool computeLogits = true)
+    public ReadOnlySpan<float> Prefill(scoped ReadOnlySpan<int> tokens, int pos, bool computeLogits = true)
     {
         if (tokens.IsEmpty)
         {
@@ -126,9 +132,9 @@ public sealed unsafe class Transformer
 
         foreach (int token in tokens)
         {
-            if ((uint)token >= (uint)c.VocabSize)
+            if ((uint)token >= (uint)_c.VocabSize)
             {
-                throw new ArgumentOutOfRangeException(nameof(tokens), $"token {token} is outside the vocabulary of {c.VocabSize}");
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"token {token} is outside the vocabulary of {_c.VocabSize}");
             }
         }
 
@@ -144,14 +150,19 @@ public sealed unsafe class Transformer
         }
 
         int last = (tokens.Length - 1) % MaxBatch;
-        Ops.RmsNorm(xb.AsSpan(0, c.Dim), x.AsSpan(last * c.Dim, c.Dim), w.OutputNorm, c.RmsEps);
-        fixed (float* pxb = xb, pl = logits)
+        fixed (float* pxb = _xb, px = _x, pn = _w.OutputNorm, pl = _logits)
         {
-            QuantizeRows(xb, c.Dim, 1, w.Output);
-            MatVec.MultiplyFused(pool, pxb, c.Dim, xq, 1, c.VocabSize, w.Output, pl);
+            _kt.RmsNorm(pxb, px + (last * _c.Dim), pn, _c.Dim, _c.RmsEps);
+            if (IsQuantized(_w.Output))
+            {
+                Q8Activations.QuantizeRow(_xq.View, 0, pxb, _c.Dim, _kt.QuantizeBlock);
+                _xq.SetLength(_c.Dim);
+            }
+
+            MatVec.MultiplyFused(_pool, _kt, pxb, _c.Dim, _xq, 1, _c.VocabSize, _w.Output, pl);
         }
 
-        return logits;
+        return _logits;
     }
 
     private void RunBatch(ReadOnlySpan<int> tokens, int pos)
@@ -159,15 +170,15 @@ public sealed unsafe class Transformer
         int n = tokens.Length;
         for (int t = 0; t < n; t++)
         {
-            w.EmbeddingRow(tokens[t], x.AsSpan(t * c.Dim, c.Dim));
+            _w.EmbeddingRow(tokens[t], _x.AsSpan(t * _c.Dim, _c.Dim));
             RopeTable(pos + t, t);
         }
 
         int pass = 0;
-        foreach (var block in w.Blocks)
+        foreach (var block in _w.Blocks)
         {
             // Layer sharing (MobileLLM-LS): the same stored block runs again, with its own cache slots.
-            for (int r = 0; r < c.LayerRepeats; r++, pass++)
+            for (int r = 0; r < _c.LayerRepeats; r++, pass++)
             {
                 Attention(block, pass, pos, n);
                 FeedForward(block, n);
@@ -177,32 +188,33 @@ public sealed unsafe class Transformer
 
     private void Attention(BlockWeights b, int pass, int pos, int n)
     {
-        int dim = c.Dim, kvDim = c.KvDim;
-        fixed (float* pxb = xb, pq = q, pk = k, pv = v, patt = att, pproj = proj, ps = scratch, pcos = ropeCos, psin = ropeSin)
-        fixed (int* pslots = scratchSlots)
+        int dim = _c.Dim, kvDim = _c.KvDim;
+        fixed (float* px = _x, pxb = _xb, pq = _q, pk = _k, pv = _v, patt = _att, pproj = _proj, ps = _scratch, pcos = _ropeCos, psin = _ropeSin)
         {
-            PrepareRows(x, null, xb, b.AttnNorm, dim, n, IsQuantized(b.Wq) || IsQuantized(b.Wk) || IsQuantized(b.Wv)); // once for Q, K and V
-            MatVec.MultiplyFused(pool, pxb, dim, xq, n, dim, b.Wq, pq, b.Wk, pk, b.Wv, pv);
-            int half = c.RopeDims / 2;
+            PrepareRows(_x, null, _xb, b.AttnNorm, dim, n, IsQuantized(b.Wq) || IsQuantized(b.Wk) || IsQuantized(b.Wv)); // once for Q, K and V
+            MatVec.MultiplyFused(_pool, _kt, pxb, dim, _xq, n, dim, b.Wq, pq, b.Wk, pk, b.Wv, pv);
+            int half = _c.RopeDims / 2;
             for (int t = 0; t < n; t++)
             {
-                float* kt = pk + ((long)t * dim);
+                float* krow = pk + ((long)t * dim);
                 float* vt = pv + ((long)t * dim);
-                for (int h = 0; h < c.Heads; h++)
+                for (int h = 0; h < _c.Heads; h++)
                 {
-                    Rope(pq + ((long)t * dim) + (h * c.HeadDim), pcos + (t * half), psin + (t * half), half);
+                    Rope(pq + ((long)t * dim) + (h * _c.HeadDim), pcos + (t * half), psin + (t * half), half);
                 }
 
-                for (int h = 0; h < c.KvHeads; h++)
+                for (int h = 0; h < _c.KvHeads; h++)
                 {
-                    Rope(kt + (h * c.HeadDim), pcos + (t * half), psin + (t * half), half);
+                    Rope(krow + (h * _c.HeadDim), pcos + (t * half), psin + (t * half), half);
                 }
 
-                Cache.Store(pass, pos + t, new ReadOnlySpan<float>(kt, kvDim), new ReadOnlySpan<float>(vt, kvDim));
+                Cache.Store(pass, pos + t, new ReadOnlySpan<float>(krow, kvDim), new ReadOnlySpan<float>(vt, kvDim));
             }
 
+            int group = _c.Heads / _c.KvHeads;
             var args = new AttnArgs
             {
+                Attend = _attend,
                 Keys = Cache.KeyData,
                 Values = Cache.ValueData,
                 RowBytes = Cache.RowBytes,
@@ -211,142 +223,59 @@ public sealed unsafe class Transformer
                 Q = pq,
                 Out = patt,
                 Scratch = ps,
-                ScratchStride = scratchStride,
-                Slots = pslots,
+                ScratchStride = _scratchStride,
                 Pos0 = pos,
-                Heads = c.Heads,
-                HeadDim = c.HeadDim,
-                Group = c.Heads / c.KvHeads,
+                KvHeads = _c.KvHeads,
+                HeadDim = _c.HeadDim,
+                Group = group,
                 Dim = dim,
-                Scale = 1f / MathF.Sqrt(c.HeadDim),
+                Scale = 1f / MathF.Sqrt(_c.HeadDim),
             };
-            bool grouped = GroupedAttention.Supported(c.HeadDim, args.Group, Cache.Type);
-            int items = n * (grouped ? c.KvHeads : c.Heads);
-            long work = (long)n * c.Heads * (pos + n) * c.HeadDim;
-            int chunk = pool.Threads == 1 || work < 32_768 ? items : Math.Max(1, items / (pool.Threads * 4));
-            pool.Run(items, chunk, grouped ? &GroupedAttentionBody : &AttentionBody, &args);
+            int items = n * _c.KvHeads;
+            long work = (long)n * _c.Heads * (pos + n) * _c.HeadDim;
+            int chunk = _pool.Threads == 1 || work < 32_768 ? items : Math.Max(1, items / (_pool.Threads * 4));
+            _pool.Run(items, chunk, &AttentionBody, &args);
 
-            PrepareRows(att, null, null, null, dim, n, IsQuantized(b.Wo));
-            MatVec.MultiplyFused(pool, patt, dim, xq, n, dim, b.Wo, pproj);
+            PrepareRows(_att, null, null, null, dim, n, IsQuantized(b.Wo));
+            MatVec.MultiplyFused(_pool, _kt, patt, dim, _xq, n, dim, b.Wo, pproj);
+
+            _kt.Add(px, pproj, n * dim);
         }
-
-        Ops.Add(x.AsSpan(0, n * dim), proj.AsSpan(0, n * dim));
     }
 
     private void FeedForward(BlockWeights b, int n)
     {
-        int dim = c.Dim, hidden = c.HiddenDim;
-        fixed (float* pxb = xb, ph = hb, ph2 = hb2, pproj = proj)
+        int dim = _c.Dim, hidden = _c.HiddenDim;
+        fixed (float* px = _x, pxb = _xb, ph = _hb, ph2 = _hb2, pproj = _proj)
         {
-            PrepareRows(x, null, xb, b.FfnNorm, dim, n, IsQuantized(b.Gate) || IsQuantized(b.Up)); // once for gate and up
-            MatVec.MultiplyFused(pool, pxb, dim, xq, n, hidden, b.Gate, ph, b.Up, ph2);
-            PrepareRows(hb, hb2, null, null, hidden, n, IsQuantized(b.Down)); // SwiGLU, then quantized for Down
-            MatVec.MultiplyFused(pool, ph, hidden, xq, n, dim, b.Down, pproj);
-        }
-
-        Ops.Add(x.AsSpan(0, n * dim), proj.AsSpan(0, n * dim));
-    }
-
-    /// <summary>All query heads of one KV head of one token per item (<see cref="GroupedAttention"/>).</summary>
-    private static void GroupedAttentionBody(void* context, int i0, int i1)
-    {
-        var a = (AttnArgs*)context;
-        int slot = ClaimSlot(a->Slots);
-        try
-        {
-            int hd = a->HeadDim, g = a->Group, kvHeads = a->Heads / g;
-            float* sc = a->Scratch + ((long)slot * a->ScratchStride);
-            int scStride = (a->ScratchStride - (2 * RoundUp(hd, 16))) / g;
-            long rb = a->RowBytes;
-            byte* keys = a->Keys + (a->PassRows * rb), values = a->Values + (a->PassRows * rb);
-            for (int i = i0; i < i1; i++)
-            {
-                int t = i / kvHeads, kv = i % kvHeads;
-                long rowOffset = a->Type == KvCacheType.F32 ? (long)kv * hd * sizeof(float) : (long)kv * hd / Q8_0.BlockSize * Q8_0.BlockBytes;
-                long headOffset = ((long)t * a->Dim) + ((long)kv * g * hd);
-                GroupedAttention.Run(a->Type, g, a->Q + headOffset, hd, keys + rowOffset, values + rowOffset, rb, a->Pos0 + t + 1, a->Scale, sc, scStride, a->Out + headOffset);
-            }
-        }
-        finally
-        {
-            ReleaseSlot(a->Slots, slot);
+            PrepareRows(_x, null, _xb, b.FfnNorm, dim, n, IsQuantized(b.Gate) || IsQuantized(b.Up)); // once for gate and up
+            MatVec.MultiplyFused(_pool, _kt, pxb, dim, _xq, n, hidden, b.Gate, ph, b.Up, ph2);
+            PrepareRows(_hb, _hb2, null, null, hidden, n, IsQuantized(b.Down)); // SwiGLU, then quantized for Down
+            MatVec.MultiplyFused(_pool, _kt, ph, hidden, _xq, n, dim, b.Down, pproj);
+            _kt.Add(px, pproj, n * dim);
         }
     }
 
     /// <summary>
-    /// One attention head of one token per item: scores over the cache, softmax, weighted sum of values. The scalar twin
-    /// of <see cref="GroupedAttention"/>, and the path on CPUs or head shapes that kernel does not cover.
+    /// All query heads of one KV head of one token per item, on the table's attention kernel, in the scratch memory of
+    /// the pool thread running the item.
     /// </summary>
-    private static void AttentionBody(void* context, int i0, int i1)
+    private static void AttentionBody(void* context, int i0, int i1, int thread)
     {
         var a = (AttnArgs*)context;
-        int slot = ClaimSlot(a->Slots);
-        try
+        int hd = a->HeadDim, g = a->Group, kvHeads = a->KvHeads;
+        float* sc = a->Scratch + ((long)thread * a->ScratchStride);
+        int scStride = (a->ScratchStride - RoundUp(hd, 16)) / g;
+        float* tmp = sc + (g * scStride);
+        long rb = a->RowBytes;
+        byte* keys = a->Keys + (a->PassRows * rb), values = a->Values + (a->PassRows * rb);
+        for (int i = i0; i < i1; i++)
         {
-            int hd = a->HeadDim;
-            float* sc = a->Scratch + ((long)slot * a->ScratchStride);
-            float* tmp = sc + (a->ScratchStride - (2 * RoundUp(hd, 16)));
-            bool f32 = a->Type == KvCacheType.F32;
-            long rb = a->RowBytes;
-            byte* keys = a->Keys + (a->PassRows * rb), values = a->Values + (a->PassRows * rb);
-            for (int i = i0; i < i1; i++)
-            {
-                int t = i / a->Heads, h = i % a->Heads;
-                int last = a->Pos0 + t;
-                int kvOff = h / a->Group * hd;
-                float* qh = a->Q + ((long)t * a->Dim) + (h * hd);
-                float scale = a->Scale;
-                var row = new Span<float>(tmp, hd);
-                for (int p = 0; p <= last; p++)
-                {
-                    float* kr = f32 ? (float*)(keys + (p * rb)) + kvOff : Dequantized(keys + (p * rb), a->Type, kvOff, row, tmp);
-                    sc[p] = Ops.Dot(qh, kr, hd) * scale;
-                }
-
-                Ops.Softmax(new Span<float>(sc, last + 1));
-                float* oh = a->Out + ((long)t * a->Dim) + (h * hd);
-                new Span<float>(oh, hd).Clear();
-                for (int p = 0; p <= last; p++)
-                {
-                    float* vr = f32 ? (float*)(values + (p * rb)) + kvOff : Dequantized(values + (p * rb), a->Type, kvOff, row, tmp);
-                    Ops.AddScaled(oh, vr, sc[p], hd);
-                }
-            }
+            int t = i / kvHeads, kv = i % kvHeads;
+            long rowOffset = OneHeadAttention.HeadOffset(a->Type, kv, hd);
+            long headOffset = ((long)t * a->Dim) + ((long)kv * g * hd);
+            a->Attend(a->Type, g, a->Q + headOffset, hd, keys + rowOffset, values + rowOffset, rb, a->Pos0 + t + 1, a->Scale, sc, scStride, a->Out + headOffset, tmp);
         }
-        finally
-        {
-            ReleaseSlot(a->Slots, slot);
-        }
-    }
-
-    /// <summary>A quantized cache row's head slice as floats in <paramref name="tmp"/>.</summary>
-    private static float* Dequantized(byte* row, KvCacheType type, int offset, Span<float> dst, float* tmp)
-    {
-        KvCache.Read(row, type, offset, dst);
-        return tmp;
-    }
-
-    private static int ClaimSlot(int* slots)
-    {
-        while (true)
-        {
-            int s = Volatile.Read(ref *slots);
-            int free = System.Numerics.BitOperations.TrailingZeroCount(~s);
-            if (free < 32 && Interlocked.CompareExchange(ref *slots, s | (1 << free), s) == s)
-            {
-                return free;
-            }
-        }
-    }
-
-    private static void ReleaseSlot(int* slots, int slot)
-    {
-        int s;
-        do
-        {
-            s = Volatile.Read(ref *slots);
-        }
-        while (Interlocked.CompareExchange(ref *slots, s & ~(1 << slot), s) != s);
     }
 
     /// <summary>
@@ -356,13 +285,13 @@ public sealed unsafe class Transformer
     /// </summary>
     private void RopeTable(int pos, int t)
     {
-        int half = c.RopeDims / 2;
-        float thetaScale = MathF.Pow(c.RopeTheta, -2f / c.RopeDims);
+        int half = _c.RopeDims / 2;
+        float thetaScale = MathF.Pow(_c.RopeTheta, -2f / _c.RopeDims);
         float theta = pos;
         for (int i = 0; i < half; i++)
         {
-            ropeCos[(t * half) + i] = MathF.Cos(theta);
-            ropeSin[(t * half) + i] = MathF.Sin(theta);
+            _ropeCos[(t * half) + i] = MathF.Cos(theta);
+            _ropeSin[(t * half) + i] = MathF.Sin(theta);
             theta *= thetaScale;
         }
     }
@@ -375,21 +304,6 @@ public sealed unsafe class Transformer
             float x0 = head[2 * i], x1 = head[(2 * i) + 1];
             head[2 * i] = (x0 * cos[i]) - (x1 * sin[i]);
             head[(2 * i) + 1] = (x0 * sin[i]) + (x1 * cos[i]);
-        }
-    }
-
-    /// <summary>
-    /// Quantizes rows 0..n-1 (of <paramref name="width"/> values each) once when any of the matrices that read them is
-    /// quantized (F32/F16 matrices read the floats; a 172-wide FFN input cannot even be cut into Q8_0 blocks).
-    /// </summary>
-    private void QuantizeRows(float[] src, int width, int n, in WeightMatrix a, in WeightMatrix b = default, in WeightMatrix m3 = default)
-    {
-        if (IsQuantized(a) || IsQuantized(b) || IsQuantized(m3))
-        {
-            for (int t = 0; t < n; t++)
-            {
-                xq.QuantizeRow(t, src.AsSpan(t * width, width));
-            }
         }
     }
 
@@ -409,28 +323,31 @@ public sealed unsafe class Transformer
                 Up = pu,
                 Dst = pd,
                 Weight = pw,
-                Eps = c.RmsEps,
+                Eps = _c.RmsEps,
                 Width = width,
-                Q = xq.View,
+                Q = _xq.View,
                 Quantize = quantize,
+                SwiGlu = _kt.SwiGlu,
+                RmsNorm = _kt.RmsNorm,
+                QuantizeBlock = _kt.QuantizeBlock,
             };
-            if (n > 1 && pool.Threads > 1)
+            if (n > 1 && _pool.Threads > 1)
             {
-                pool.Run(n, Math.Max(1, n / (pool.Threads * 4)), &PrepareBody, &args);
+                _pool.Run(n, Math.Max(1, n / (_pool.Threads * 4)), &PrepareBody, &args);
             }
             else
             {
-                PrepareBody(&args, 0, n);
+                PrepareBody(&args, 0, n, 0);
             }
         }
 
         if (quantize)
         {
-            xq.SetLength(width);
+            _xq.SetLength(width);
         }
     }
 
-    private static void PrepareBody(void* context, int t0, int t1)
+    private static void PrepareBody(void* context, int t0, int t1, int thread)
     {
         var a = (PrepArgs*)context;
         int w = a->Width;
@@ -439,19 +356,19 @@ public sealed unsafe class Transformer
             float* row = a->Src + ((long)t * w);
             if (a->Up != null)
             {
-                Ops.SwiGlu(new Span<float>(row, w), new ReadOnlySpan<float>(a->Up + ((long)t * w), w));
+                a->SwiGlu(row, a->Up + ((long)t * w), w);
             }
 
             if (a->Weight != null)
             {
                 float* normed = a->Dst + ((long)t * w);
-                Ops.RmsNorm(new Span<float>(normed, w), new ReadOnlySpan<float>(row, w), new ReadOnlySpan<float>(a->Weight, w), a->Eps);
+                a->RmsNorm(normed, row, a->Weight, w, a->Eps);
                 row = normed;
             }
 
             if (a->Quantize)
             {
-                Q8Activations.QuantizeRow(a->Q, t, row, w);
+                Q8Activations.QuantizeRow(a->Q, t, row, w, a->QuantizeBlock);
             }
         }
     }
@@ -466,6 +383,9 @@ public sealed unsafe class Transformer
         public int Width;
         public Q8RowsView Q;
         public bool Quantize;
+        public delegate*<float*, float*, int, void> SwiGlu;
+        public delegate*<float*, float*, float*, int, float, void> RmsNorm;
+        public delegate*<float*, sbyte*, float*, int*, void> QuantizeBlock;
     }
 
     private static bool IsQuantized(in WeightMatrix m) => m.Type is Gguf.GgmlType.Q8_0 or Gguf.GgmlType.Q4_0;
@@ -476,6 +396,7 @@ public sealed unsafe class Transformer
 
     private struct AttnArgs
     {
+        public delegate*<KvCacheType, int, float*, int, byte*, byte*, long, int, float, float*, int, float*, float*, void> Attend;
         public byte* Keys;
         public byte* Values;
         public long RowBytes;
@@ -485,9 +406,8 @@ public sealed unsafe class Transformer
         public float* Out;
         public float* Scratch;
         public int ScratchStride;
-        public int* Slots;
         public int Pos0;
-        public int Heads;
+        public int KvHeads;
         public int HeadDim;
         public int Group;
         public int Dim;

@@ -4,35 +4,6 @@ using System.Runtime.Intrinsics.Arm;
 
 namespace EdgeLlm.Kernels.Quant;
 
-/// <summary>signed int8 dot of two 16-byte halves of a block into 4 int32 lanes (partial sums).</summary>
-internal interface IArmDot
-{
-    static abstract Vector128<int> Dot(Vector128<sbyte> w0, Vector128<sbyte> w1, Vector128<sbyte> x0, Vector128<sbyte> x1);
-}
-
-/// <summary>
-/// Plain AdvSIMD (Cortex-A72, Raspberry Pi 4): smull/smlal2 to int16 (a lane holds two products, |·| ≤ 2·128·127
-/// &lt; 32767, so exact even for a weight byte of −128), then sadalp to int32.
-/// </summary>
-internal struct AdvSimdDot : IArmDot
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Dot(Vector128<sbyte> w0, Vector128<sbyte> w1, Vector128<sbyte> x0, Vector128<sbyte> x1)
-    {
-        Vector128<short> m0 = AdvSimd.MultiplyWideningUpperAndAdd(AdvSimd.MultiplyWideningLower(w0.GetLower(), x0.GetLower()), w0, x0);
-        Vector128<short> m1 = AdvSimd.MultiplyWideningUpperAndAdd(AdvSimd.MultiplyWideningLower(w1.GetLower(), x1.GetLower()), w1, x1);
-        return AdvSimd.AddPairwiseWideningAndAdd(AdvSimd.AddPairwiseWidening(m0), m1);
-    }
-}
-
-/// <summary>ARMv8.2 DotProd (Cortex-A76, Raspberry Pi 5): sdot, four products per int32 lane.</summary>
-internal struct SdotDot : IArmDot
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Dot(Vector128<sbyte> w0, Vector128<sbyte> w1, Vector128<sbyte> x0, Vector128<sbyte> x1) =>
-        Dp.DotProduct(Dp.DotProduct(Vector128<int>.Zero, w0, x0), w1, x1);
-}
-
 /// <summary>
 /// arm64 kernels: the x86 shape (four rows share one activation load, one Vector128 lane of float accumulator per
 /// row, the scalar reference's float sequence) without software prefetch (.NET exposes no PRFM; the Cortex-A
@@ -164,6 +135,6 @@ internal static unsafe class ArmKernels
 
     /// <summary>[Σ s0, Σ s1, Σ s2, Σ s3] by pairwise adds.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> Reduce4(Vector128<int> s0, Vector128<int> s1, Vector128<int> s2, Vector128<int> s3) =>
+    internal static Vector128<int> Reduce4(Vector128<int> s0, Vector128<int> s1, Vector128<int> s2, Vector128<int> s3) =>
         AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(s0, s1), AdvSimd.Arm64.AddPairwise(s2, s3));
 }

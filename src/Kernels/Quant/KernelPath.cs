@@ -3,7 +3,11 @@ using System.Runtime.Intrinsics.X86;
 
 namespace EdgeLlm.Kernels.Quant;
 
-/// <summary>The instruction-set paths of the matvec kernels.</summary>
+/// <summary>
+/// The instruction-set paths of the kernels; a model's <see cref="KernelTable"/> is chosen from one. There is no
+/// AVX-512 path: on the machines measured the 512-bit maddubs kernel was not faster than 256-bit VNNI, and .NET 10
+/// exposes no 512-bit VNNI there (docs/architecture.md, "Kernel table and paths").
+/// </summary>
 public enum KernelPath
 {
     /// <summary>Portable reference (the readable twin of every SIMD path).</summary>
@@ -15,67 +19,9 @@ public enum KernelPath
     /// <summary>x86 AVX-VNNI (256-bit <c>vpdpbusd</c>).</summary>
     AvxVnni,
 
-    /// <summary>x86 AVX-512BW. Not implemented (DESIGN §6: no gain over 256-bit here); never supported.</summary>
-    Avx512,
-
     /// <summary>arm64 Advanced SIMD: widening multiplies (Raspberry Pi 4 class).</summary>
     AdvSimd,
 
     /// <summary>arm64 dot product <c>sdot</c> (Raspberry Pi 5 class).</summary>
     ArmDotProd,
-}
-
-/// <summary>Which kernel paths this CPU runs, and the best one (chosen once).</summary>
-public static class KernelSelector
-{
-    private static readonly KernelPath BestPath = ChooseBest();
-
-    /// <summary>The fastest supported path on this CPU.</summary>
-    public static KernelPath Best => BestPath;
-
-    /// <summary>All paths, in enum order.</summary>
-    public static IReadOnlyList<KernelPath> All { get; } = Enum.GetValues<KernelPath>();
-
-    /// <summary>True when this process can run <paramref name="path"/>.</summary>
-    public static bool IsSupported(KernelPath path) => path switch
-    {
-        KernelPath.Scalar => true,
-        KernelPath.Avx2 => Avx2.IsSupported && Fma.IsSupported,
-        KernelPath.AvxVnni => Avx2.IsSupported && Fma.IsSupported && AvxVnni.IsSupported,
-        KernelPath.Avx512 => false,
-        KernelPath.AdvSimd => AdvSimd.Arm64.IsSupported,
-        KernelPath.ArmDotProd => AdvSimd.Arm64.IsSupported && Dp.IsSupported,
-        _ => false,
-    };
-
-    /// <summary>A one-line human description, e.g. for <c>edgellm info</c>.</summary>
-    public static string Describe(KernelPath path) => path switch
-    {
-        KernelPath.Scalar => "portable scalar (reference)",
-        KernelPath.Avx2 => "x86 AVX2 (int8 maddubs)",
-        KernelPath.AvxVnni => "x86 AVX-VNNI (int8 vpdpbusd)",
-        KernelPath.Avx512 => "x86 AVX-512BW (not implemented)",
-        KernelPath.AdvSimd => "arm64 AdvSIMD (int8 widening multiply)",
-        KernelPath.ArmDotProd => "arm64 DotProd (int8 sdot)",
-        _ => path.ToString(),
-    };
-
-    /// <summary>Why <paramref name="path"/> cannot run here, or null when it can.</summary>
-    public static string? WhyNotSupported(KernelPath path) =>
-        IsSupported(path) ? null
-        : path == KernelPath.Avx512 ? "the AVX-512 kernel path is not implemented (IsSupported is always false)"
-        : $"{Describe(path)} is not supported on this CPU";
-
-    private static KernelPath ChooseBest()
-    {
-        foreach (KernelPath p in new[] { KernelPath.AvxVnni, KernelPath.Avx2, KernelPath.ArmDotProd, KernelPath.AdvSimd })
-        {
-            if (IsSupported(p))
-            {
-                return p;
-            }
-        }
-
-        return KernelPath.Scalar;
-    }
 }

@@ -3,25 +3,22 @@ using EdgeLlm.Kernels.Threading;
 
 namespace EdgeLlm.Kernels.Quant;
 
-/// <summary>Matrix × vector over a <see cref="WorkerPool"/>: y[r] = W[r,:] · x for every row.</summary>
-public static unsafe class MatVec
+/// <summary>Matrix × vector over a <see cref="WorkerPool"/> with the kernels of a <see cref="KernelTable"/>: y[r] = W[r,:] · x for every row.</summary>
+internal static unsafe class MatVec
 {
     /// <summary>
-    /// y[r] = W[r,:] · x with the pool's kernel path. F32/F16 weights use the float <paramref name="x"/>;
+    /// y[r] = W[r,:] · x with the kernels of <paramref name="k"/>. F32/F16 weights use the float <paramref name="x"/>;
     /// Q8_0/Q4_0 weights use <paramref name="xq"/> (quantized from x by the caller; x may then be empty).
     /// Blocks until done; allocates nothing.
     /// </summary>
-    public static void Multiply(in WeightMatrix w, ReadOnlySpan<float> x, Q8Activations? xq, Span<float> y, WorkerPool pool) =>
-        Multiply(w, x, xq, y, pool, pool.Path);
-
-    /// <summary>As <see cref="Multiply(in WeightMatrix, ReadOnlySpan{float}, Q8Activations?, Span{float}, WorkerPool)"/> on an explicit path.</summary>
-    public static void Multiply(in WeightMatrix w, ReadOnlySpan<float> x, Q8Activations? xq, Span<float> y, WorkerPool pool, KernelPath path)
+    public static void Multiply(in WeightMatrix w, ReadOnlySpan<float> x, Q8Activations? xq, Span<float> y, WorkerPool pool, KernelTable k)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        Check(w, x, xq, y, path);
+        ArgumentNullException.ThrowIfNull(k);
+        Check(w, x, xq, y);
         fixed (float* px = x, py = y)
         {
-            MatVecArgs a = Args(w, px, xq, py, path);
+            MatVecArgs a = Args(w, px, xq, py, k);
             pool.Run(w.Rows, ChunkRows(w.Rows, pool.Threads), &Body, &a);
         }
     }
@@ -29,7 +26,7 @@ public static unsafe class MatVec
     /// <summary>
     /// Up to three matrices that read the same input, in one pool dispatch (Q, K and V; gate and up): their rows are
     /// numbered one after the other and every chunk is cut at the matrix boundaries, so each output row is computed
-    /// by exactly the same kernel call sequence as <see cref="Multiply(in WeightMatrix, ReadOnlySpan{float}, Q8Activations?, Span{float}, WorkerPool)"/>.
+    /// by exactly the same kernel call sequence as <see cref="Multiply"/>.
     /// With <paramref name="tokens"/> &gt; 1 it is a matrix × matrix product over a batch of inputs (prefill): token t
     /// reads row t of <paramref name="xq"/> (or <paramref name="x"/> + t·<paramref name="xStride"/>) and writes
     /// y + t·<paramref name="yStride"/>; every output is bit-identical to the single-token product.
@@ -37,6 +34,7 @@ public static unsafe class MatVec
     /// </summary>
     internal static void MultiplyFused(
         WorkerPool pool,
+        KernelTable k,
         float* x,
         int xStride,
         Q8Activations? xq,
@@ -50,17 +48,18 @@ public static unsafe class MatVec
         float* y2 = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(k);
         FusedArgs f = default;
         f.Parts = 0;
-        Add(ref f, m0, x, xStride, xq, tokens, y0, yStride, pool.Path);
+        Add(ref f, m0, x, xStride, xq, tokens, y0, yStride, k);
         if (m1.Data != null)
         {
-            Add(ref f, m1, x, xStride, xq, tokens, y1, yStride, pool.Path);
+            Add(ref f, m1, x, xStride, xq, tokens, y1, yStride, k);
         }
 
         if (m2.Data != null)
         {
-            Add(ref f, m2, x, xStride, xq, tokens, y2, yStride, pool.Path);
+            Add(ref f, m2, x, xStride, xq, tokens, y2, yStride, k);
         }
 
         int rows = f.End2 > 0 ? f.End2 : f.End1 > 0 ? f.End1 : f.End0;
@@ -68,16 +67,11 @@ public static unsafe class MatVec
         pool.Run(rows, chunk, &FusedBody, &f);
     }
 
-    private static void Add(ref FusedArgs f, in WeightMatrix m, float* x, int xStride, Q8Activations? xq, int tokens, float* y, int yStride, KernelPath path)
+    private static void Add(ref FusedArgs f, in WeightMatrix m, float* x, int xStride, Q8Activations? xq, int tokens, float* y, int yStride, KernelTable k)
     {
         if (y == null)
         {
             throw new ArgumentNullException(nameof(y));
-        }
-
-        if (!KernelSelector.IsSupported(path))
-        {
-            throw new NotSupportedException(KernelSelector.WhyNotSupported(path));
         }
 
         bool quantized = m.Type is GgmlType.Q8_0 or GgmlType.Q4_0;
@@ -96,7 +90,7 @@ public static unsafe class MatVec
             throw new ArgumentException($"output stride {yStride} is shorter than {m.Rows} rows", nameof(yStride));
         }
 
-        MatVecArgs a = Args(m, x, quantized ? xq : null, y, path);
+        MatVecArgs a = Args(m, x, quantized ? xq : null, y, k);
         a.Tokens = tokens;
         a.XStride = quantized ? xq!.Capacity : xStride;
         a.XBlockStride = quantized ? xq!.Capacity / 32 : 0;
@@ -109,7 +103,7 @@ public static unsafe class MatVec
         }
     }
 
-    private static void FusedBody(void* context, int r0, int r1)
+    private static void FusedBody(void* context, int r0, int r1, int thread)
     {
         var f = (FusedArgs*)context;
         Part(f->A0, 0, f->End0, r0, r1);
@@ -133,36 +127,28 @@ public static unsafe class MatVec
         }
     }
 
-    /// <summary>Rows [r0, r1) for every token of the batch: the x86 matrix × matrix tiles, else token by token.</summary>
+    /// <summary>Rows [r0, r1) for every token of the batch: the path's prefill tiles for quantized weights, else token by token.</summary>
     private static void DispatchBatch(in MatVecArgs a, int r0, int r1)
     {
         if (a.Tokens == 1)
         {
-            Dispatch(a, r0, r1, default(NoSink));
+            Dispatch(a, r0, r1);
             return;
         }
 
-        if (a.Type is GgmlType.Q8_0 or GgmlType.Q4_0 && a.Path is KernelPath.Avx2 or KernelPath.AvxVnni)
+        if (a.Gemm != null)
         {
-            bool vnni = a.Path == KernelPath.AvxVnni;
-            switch (a.Type)
-            {
-                case GgmlType.Q8_0 when vnni: X86Gemm.Q8_0<VnniDot>(a, r0, r1); break;
-                case GgmlType.Q8_0: X86Gemm.Q8_0<Avx2Dot>(a, r0, r1); break;
-                case GgmlType.Q4_0 when vnni: X86Gemm.Q4_0<VnniDot>(a, r0, r1); break;
-                default: X86Gemm.Q4_0<Avx2Dot>(a, r0, r1); break;
-            }
-
+            a.Gemm(a, r0, r1);
             return;
         }
 
-        // Other paths: the matrix × vector kernel per token over rows small enough to stay in cache.
+        // Float weights: the matrix × vector kernel per token over rows small enough to stay in cache.
         for (int rr = r0; rr < r1; rr += 16)
         {
             int re = Math.Min(r1, rr + 16);
             for (int t = 0; t < a.Tokens; t++)
             {
-                Dispatch(a.ForToken(t), rr, re, default(NoSink));
+                Dispatch(a.ForToken(t), rr, re);
             }
         }
     }
@@ -202,10 +188,15 @@ public static unsafe class MatVec
         return Math.Max(16, (chunk + 7) & ~7);
     }
 
-    /// <summary>Runs rows [r0, r1) on one thread and records every per-block int32 sum (tests).</summary>
-    internal static void RowsWithBlockSums(in WeightMatrix w, Q8Activations xq, Span<float> y, KernelPath path, int r0, int r1, Span<int> sums)
+    /// <summary>Runs rows [r0, r1) of quantized weights on one thread and records every per-block int32 sum (tests).</summary>
+    internal static void RowsWithBlockSums(in WeightMatrix w, Q8Activations xq, Span<float> y, KernelTable k, int r0, int r1, Span<int> sums)
     {
-        Check(w, default, xq, y, path);
+        Check(w, default, xq, y);
+        if (w.Type is not (GgmlType.Q8_0 or GgmlType.Q4_0))
+        {
+            throw new ArgumentException("block sums exist for quantized weights only", nameof(w));
+        }
+
         int nb = w.Cols / 32;
         if (sums.Length < (long)w.Rows * nb)
         {
@@ -215,18 +206,21 @@ public static unsafe class MatVec
         fixed (float* py = y)
         fixed (int* ps = sums)
         {
-            MatVecArgs a = Args(w, null, xq, py, path);
-            Dispatch(a, r0, r1, new RecordSink { Sums = ps, Blocks = nb });
+            MatVecArgs a = Args(w, null, xq, py, k);
+            var sink = new RecordSink { Sums = ps, Blocks = nb };
+            if (w.Type == GgmlType.Q8_0)
+            {
+                k.SumsQ8_0(a, r0, r1, sink);
+            }
+            else
+            {
+                k.SumsQ4_0(a, r0, r1, sink);
+            }
         }
     }
 
-    private static void Check(in WeightMatrix w, ReadOnlySpan<float> x, Q8Activations? xq, Span<float> y, KernelPath path)
+    private static void Check(in WeightMatrix w, ReadOnlySpan<float> x, Q8Activations? xq, Span<float> y)
     {
-        if (!KernelSelector.IsSupported(path))
-        {
-            throw new NotSupportedException(KernelSelector.WhyNotSupported(path));
-        }
-
         if (y.Length < w.Rows)
         {
             throw new ArgumentException($"y has {y.Length} elements, the matrix {w.Rows} rows", nameof(y));
@@ -246,7 +240,7 @@ public static unsafe class MatVec
         }
     }
 
-    private static MatVecArgs Args(in WeightMatrix w, float* x, Q8Activations? xq, float* y, KernelPath path) => new()
+    private static MatVecArgs Args(in WeightMatrix w, float* x, Q8Activations? xq, float* y, KernelTable k) => new()
     {
         W = w.Data,
         RowBytes = w.RowBytes,
@@ -258,66 +252,41 @@ public static unsafe class MatVec
         Xs = xq is null ? null : xq.Sums,
         Y = y,
         Type = w.Type,
-        Path = path,
+        Quantized = w.Type switch
+        {
+            GgmlType.Q8_0 => k.MatVecQ8_0,
+            GgmlType.Q4_0 => k.MatVecQ4_0,
+            _ => null,
+        },
+        Float = w.Type switch
+        {
+            GgmlType.F32 => k.MatVecF32,
+            GgmlType.F16 => k.MatVecF16,
+            _ => null,
+        },
+        Gemm = w.Type switch
+        {
+            GgmlType.Q8_0 => k.GemmQ8_0,
+            GgmlType.Q4_0 => k.GemmQ4_0,
+            _ => null,
+        },
         Tokens = 1,
         XStride = w.Cols,
         XBlockStride = w.Cols / 32,
         YStride = w.Rows,
     };
 
-    private static void Body(void* context, int r0, int r1) => Dispatch(*(MatVecArgs*)context, r0, r1, default(NoSink));
+    private static void Body(void* context, int r0, int r1, int thread) => Dispatch(*(MatVecArgs*)context, r0, r1);
 
-    private static void Dispatch<TSink>(in MatVecArgs a, int r0, int r1, TSink sink)
-        where TSink : struct, IBlockSink
+    private static void Dispatch(in MatVecArgs a, int r0, int r1)
     {
-        switch (a.Type)
+        if (a.Quantized != null)
         {
-            case GgmlType.Q8_0:
-                switch (a.Path)
-                {
-                    case KernelPath.Avx2: X86Kernels.Q8_0<Avx2Dot, TSink>(a, r0, r1, sink); break;
-                    case KernelPath.AvxVnni: X86Kernels.Q8_0<VnniDot, TSink>(a, r0, r1, sink); break;
-                    case KernelPath.AdvSimd: ArmKernels.Q8_0<AdvSimdDot, TSink>(a, r0, r1, sink); break;
-                    case KernelPath.ArmDotProd: ArmKernels.Q8_0<SdotDot, TSink>(a, r0, r1, sink); break;
-                    default: ScalarKernels.Q8_0(a, r0, r1, sink); break;
-                }
-
-                break;
-            case GgmlType.Q4_0:
-                switch (a.Path)
-                {
-                    case KernelPath.Avx2: X86Kernels.Q4_0<Avx2Dot, TSink>(a, r0, r1, sink); break;
-                    case KernelPath.AvxVnni: X86Kernels.Q4_0<VnniDot, TSink>(a, r0, r1, sink); break;
-                    case KernelPath.AdvSimd: ArmKernels.Q4_0<AdvSimdDot, TSink>(a, r0, r1, sink); break;
-                    case KernelPath.ArmDotProd: ArmKernels.Q4_0<SdotDot, TSink>(a, r0, r1, sink); break;
-                    default: ScalarKernels.Q4_0(a, r0, r1, sink); break;
-                }
-
-                break;
-            case GgmlType.F32:
-                if (a.Path == KernelPath.Scalar)
-                {
-                    ScalarKernels.F32(a, r0, r1);
-                }
-                else
-                {
-                    FloatKernels.F32(a, r0, r1);
-                }
-
-                break;
-            case GgmlType.F16:
-                if (a.Path == KernelPath.Scalar)
-                {
-                    ScalarKernels.F16(a, r0, r1);
-                }
-                else
-                {
-                    FloatKernels.F16(a, r0, r1);
-                }
-
-                break;
-            default:
-                throw new NotSupportedException($"tensor type {a.Type} is not supported");
+            a.Quantized(a, r0, r1, default);
+        }
+        else
+        {
+            a.Float(a, r0, r1);
         }
     }
 }

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using EdgeLlm.Kernels.Gguf;
 
 namespace EdgeLlm.Kernels.Quant;
@@ -17,7 +15,15 @@ internal unsafe struct MatVecArgs
     public int* Xs;
     public float* Y;
     public GgmlType Type;
-    public KernelPath Path;
+
+    /// <summary>The matrix × vector kernel for Q8_0/Q4_0 weights (null for float weights).</summary>
+    public delegate*<in MatVecArgs, int, int, NoSink, void> Quantized;
+
+    /// <summary>The matrix × vector kernel for F32/F16 weights (null for quantized weights).</summary>
+    public delegate*<in MatVecArgs, int, int, void> Float;
+
+    /// <summary>The prefill tiles for quantized weights (null for float weights: they run token by token).</summary>
+    public delegate*<in MatVecArgs, int, int, void> Gemm;
 
     /// <summary>Input vectors multiplied at once (1 = matrix × vector; more = prefill's matrix × matrix).</summary>
     public int Tokens;
@@ -43,44 +49,4 @@ internal unsafe struct MatVecArgs
         a.Y = Y + ((long)t * YStride);
         return a;
     }
-}
-
-/// <summary>Receives each block's int32 dot product (tests record them; the production sink compiles away).</summary>
-internal interface IBlockSink
-{
-    /// <summary>Sums of block <paramref name="block"/> for rows row .. row + 3.</summary>
-    void Put4(int row, int block, Vector128<int> sums);
-
-    /// <summary>Sum of block <paramref name="block"/> of one row.</summary>
-    void Put1(int row, int block, int sum);
-}
-
-internal struct NoSink : IBlockSink
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void Put4(int row, int block, Vector128<int> sums)
-    {
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void Put1(int row, int block, int sum)
-    {
-    }
-}
-
-/// <summary>Writes sums[row * Blocks + block].</summary>
-internal unsafe struct RecordSink : IBlockSink
-{
-    public int* Sums;
-    public int Blocks;
-
-    public readonly void Put4(int row, int block, Vector128<int> sums)
-    {
-        for (int i = 0; i < 4; i++)
-        {
-            Sums[((long)(row + i) * Blocks) + block] = sums.GetElement(i);
-        }
-    }
-
-    public readonly void Put1(int row, int block, int sum) => Sums[((long)row * Blocks) + block] = sum;
 }

@@ -13,14 +13,14 @@ namespace EdgeLlm.Kernels.Quant;
 /// Layout: 64-byte aligned int8 values (32 per block, contiguous), a float scale per block and the int sum of
 /// each block's values (used by the Q4_0 kernels: Σ(n - 8)·x = Σ n·x − 8·Σx).
 /// </summary>
-public sealed unsafe class Q8Activations
+internal sealed unsafe class Q8Activations
 {
-    private readonly sbyte[] qsStore;
-    private readonly float[] scaleStore;
-    private readonly int[] sumStore;
-    private readonly sbyte* qs;
-    private readonly float* scales;
-    private readonly int* sums;
+    private readonly sbyte[] _qsStore;
+    private readonly float[] _scaleStore;
+    private readonly int[] _sumStore;
+    private readonly sbyte* _qs;
+    private readonly float* _scales;
+    private readonly int* _sums;
 
     /// <summary>Room for <paramref name="capacity"/> values (a multiple of 32).</summary>
     public Q8Activations(int capacity)
@@ -46,13 +46,13 @@ public sealed unsafe class Q8Activations
         int nb = capacity / Q8_0.BlockSize * rows;
 
         // Pinned-heap arrays never move, so the aligned pointers stay valid for the life of this object.
-        qsStore = GC.AllocateArray<sbyte>((capacity * rows) + 64, pinned: true);
-        scaleStore = GC.AllocateArray<float>(nb, pinned: true);
-        sumStore = GC.AllocateArray<int>(nb, pinned: true);
-        byte* raw = (byte*)Unsafe.AsPointer(ref qsStore[0]);
-        qs = (sbyte*)(((nuint)raw + 63) & ~(nuint)63);
-        scales = (float*)Unsafe.AsPointer(ref scaleStore[0]);
-        sums = (int*)Unsafe.AsPointer(ref sumStore[0]);
+        _qsStore = GC.AllocateArray<sbyte>((capacity * rows) + 64, pinned: true);
+        _scaleStore = GC.AllocateArray<float>(nb, pinned: true);
+        _sumStore = GC.AllocateArray<int>(nb, pinned: true);
+        byte* raw = (byte*)Unsafe.AsPointer(ref _qsStore[0]);
+        _qs = (sbyte*)(((nuint)raw + 63) & ~(nuint)63);
+        _scales = (float*)Unsafe.AsPointer(ref _scaleStore[0]);
+        _sums = (int*)Unsafe.AsPointer(ref _sumStore[0]);
     }
 
     /// <summary>Values this buffer can hold (per row).</summary>
@@ -67,56 +67,57 @@ public sealed unsafe class Q8Activations
     /// <summary>Blocks quantized by the last <see cref="Quantize"/> call.</summary>
     public int Blocks => Length / Q8_0.BlockSize;
 
-    internal sbyte* Qs => qs;
+    internal sbyte* Qs => _qs;
 
-    internal float* Scales => scales;
+    internal float* Scales => _scales;
 
-    internal int* Sums => sums;
+    internal int* Sums => _sums;
 
     /// <summary>The int8 values of the current vector.</summary>
-    public ReadOnlySpan<sbyte> Values => new(qs, Length);
+    public ReadOnlySpan<sbyte> Values => new(_qs, Length);
 
     /// <summary>The (f16-rounded) scale of each block of the current vector.</summary>
-    public ReadOnlySpan<float> Scale => new(scales, Blocks);
+    public ReadOnlySpan<float> Scale => new(_scales, Blocks);
 
     /// <summary>Σ q over each block of the current vector.</summary>
-    public ReadOnlySpan<int> BlockSums => new(sums, Blocks);
+    public ReadOnlySpan<int> BlockSums => new(_sums, Blocks);
 
-    /// <summary>Quantizes <paramref name="x"/> (a multiple of 32 values, at most <see cref="Capacity"/>).</summary>
-    public void Quantize(ReadOnlySpan<float> x) => Quantize(x, Vector128.IsHardwareAccelerated);
+    /// <summary>Quantizes <paramref name="x"/> (a multiple of 32 values, at most <see cref="Capacity"/>) with the scalar reference.</summary>
+    public void Quantize(ReadOnlySpan<float> x) => Quantize(x, KernelTable.Reference);
 
-    /// <summary>Copies the int8 values and f16 scales out as ggml Q8_0 blocks (for tests and interop).</summary>
-    public void CopyToBlocks(Span<byte> dst)
-    {
-        int nb = Q8_0.Blocks(Length, dst.Length, Q8_0.BlockSize, Q8_0.BlockBytes);
-        for (int b = 0; b < nb; b++)
-        {
-            Span<byte> blk = dst.Slice(b * Q8_0.BlockBytes, Q8_0.BlockBytes);
-            Q8_0.WriteScale(blk, Fp16.FromSingle(scales[b]));
-            new ReadOnlySpan<byte>(qs + (b * 32), 32).CopyTo(blk[2..]);
-        }
-    }
-
-    /// <summary>Quantizes <paramref name="x"/> into row <paramref name="row"/> of a batch (every row of a batch has the same length).</summary>
-    internal void QuantizeRow(int row, ReadOnlySpan<float> x)
+    /// <summary>Quantizes <paramref name="x"/> into row <paramref name="row"/> with the kernels of <paramref name="k"/> (every path gives the same bytes for finite input).</summary>
+    public void Quantize(ReadOnlySpan<float> x, KernelTable k, int row = 0)
     {
         if ((uint)row >= (uint)Rows)
         {
             throw new ArgumentOutOfRangeException(nameof(row));
         }
 
-        Quantize(x, Vector128.IsHardwareAccelerated, row);
+        if (x.Length % Q8_0.BlockSize != 0 || x.Length > Capacity)
+        {
+            throw new ArgumentException($"{x.Length} values: need a multiple of {Q8_0.BlockSize} up to {Capacity}", nameof(x));
+        }
+
+        fixed (float* px = x)
+        {
+            QuantizeRow(View, row, px, x.Length, k.QuantizeBlock);
+        }
+
+        Length = x.Length;
     }
 
+    /// <summary>Quantizes <paramref name="x"/> into row <paramref name="row"/> of a batch with the scalar reference (every row of a batch has the same length).</summary>
+    public void QuantizeRow(int row, ReadOnlySpan<float> x) => Quantize(x, KernelTable.Reference, row);
+
     /// <summary>The buffer as raw pointers, for kernels on the worker pool that fill rows of a batch in parallel.</summary>
-    internal Q8RowsView View => new(qs, scales, sums, Capacity, Rows);
+    internal Q8RowsView View => new(_qs, _scales, _sums, Capacity, Rows);
 
     /// <summary>
     /// Quantizes row <paramref name="row"/> of <paramref name="v"/> from <paramref name="x"/> (<paramref name="n"/>
-    /// values, a multiple of 32). Rows are independent, so threads may fill different rows at once; the owner then
-    /// declares the length with <see cref="SetLength"/>. Same bytes as <see cref="QuantizeRow"/>.
+    /// values, a multiple of 32) with the block kernel <paramref name="quantize"/> (a <see cref="KernelTable"/>'s). Rows are independent, so threads may fill
+    /// different rows at once; the owner then declares the length with <see cref="SetLength"/>.
     /// </summary>
-    internal static void QuantizeRow(in Q8RowsView v, int row, float* x, int n)
+    internal static void QuantizeRow(in Q8RowsView v, int row, float* x, int n, delegate*<float*, sbyte*, float*, int*, void> quantize)
     {
         if ((uint)row >= (uint)v.Rows || n % Q8_0.BlockSize != 0 || n > v.Capacity)
         {
@@ -124,22 +125,14 @@ public sealed unsafe class Q8Activations
         }
 
         int b0 = row * (v.Capacity / Q8_0.BlockSize);
-        bool simd = Vector128.IsHardwareAccelerated;
         for (int b = 0; b < n / Q8_0.BlockSize; b++)
         {
-            int k = b0 + b;
-            if (simd)
-            {
-                QuantizeBlockSimd(x + (b * 32), v.Qs + (k * 32), v.Scales + k, v.Sums + k);
-            }
-            else
-            {
-                QuantizeBlockScalar(x + (b * 32), v.Qs + (k * 32), v.Scales + k, v.Sums + k);
-            }
+            int i = b0 + b;
+            quantize(x + (b * 32), v.Qs + (i * 32), v.Scales + i, v.Sums + i);
         }
     }
 
-    /// <summary>Declares every row quantized by <see cref="QuantizeRowConcurrent"/> to hold <paramref name="n"/> values.</summary>
+    /// <summary>Declares every row quantized by the static <c>QuantizeRow</c> to hold <paramref name="n"/> values.</summary>
     internal void SetLength(int n)
     {
         if (n % Q8_0.BlockSize != 0 || n > Capacity)
@@ -150,39 +143,7 @@ public sealed unsafe class Q8Activations
         Length = n;
     }
 
-    /// <summary>Quantizes with the SIMD loop or the scalar reference (both give the same bytes for finite input).</summary>
-    internal void Quantize(ReadOnlySpan<float> x, bool simd, int row = 0)
-    {
-        if (x.Length % Q8_0.BlockSize != 0 || x.Length > Capacity)
-        {
-            throw new ArgumentException($"{x.Length} values: need a multiple of {Q8_0.BlockSize} up to {Capacity}", nameof(x));
-        }
-
-        int nb = x.Length / Q8_0.BlockSize;
-        int b0 = row * (Capacity / Q8_0.BlockSize);
-        fixed (float* px = x)
-        {
-            for (int b = 0; b < nb; b++)
-            {
-                if (simd)
-                {
-                    QuantizeBlockSimd(px + (b * 32), b0 + b);
-                }
-                else
-                {
-                    QuantizeBlockScalar(px + (b * 32), b0 + b);
-                }
-            }
-        }
-
-        Length = x.Length;
-    }
-
-    private void QuantizeBlockScalar(float* x, int b) => QuantizeBlockScalar(x, qs + (b * 32), scales + b, sums + b);
-
-    private void QuantizeBlockSimd(float* x, int b) => QuantizeBlockSimd(x, qs + (b * 32), scales + b, sums + b);
-
-    /// <summary>One block: 32 values at q, the f16-rounded scale at d, the sum of the values at s.</summary>
+    /// <summary>The reference: one block, 32 values at q, the f16-rounded scale at d, the sum of the values at s.</summary>
     internal static void QuantizeBlockScalar(float* x, sbyte* q, float* d, int* s)
     {
         float amax = 0f;
@@ -203,6 +164,7 @@ public sealed unsafe class Q8Activations
         *s = sum;
     }
 
+    /// <summary>The x86 and arm64 twin with 128-bit vectors (the same max, product and round-half-even per element).</summary>
     internal static void QuantizeBlockSimd(float* x, sbyte* q, float* d, int* s)
     {
         Vector128<float> v0 = Vector128.Load(x), v1 = Vector128.Load(x + 4), v2 = Vector128.Load(x + 8), v3 = Vector128.Load(x + 12);
@@ -229,18 +191,4 @@ public sealed unsafe class Q8Activations
         *d = Fp16.ToSingle(Fp16.FromSingle(amax / 127f));
         return amax != 0f ? 127f / amax : 0f;
     }
-}
-
-/// <summary>Raw pointers of a <see cref="Q8Activations"/> buffer (valid while the buffer lives; its arrays are pinned).</summary>
-internal readonly unsafe struct Q8RowsView(sbyte* qs, float* scales, int* sums, int capacity, int rows)
-{
-    public sbyte* Qs { get; } = qs;
-
-    public float* Scales { get; } = scales;
-
-    public int* Sums { get; } = sums;
-
-    public int Capacity { get; } = capacity;
-
-    public int Rows { get; } = rows;
 }

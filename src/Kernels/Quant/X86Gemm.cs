@@ -86,28 +86,28 @@ internal static unsafe class X86Gemm
     /// </summary>
     private struct TilePrefetch
     {
-        private byte* p;
-        private readonly byte* end;
-        private readonly long stride;
+        private byte* _p;
+        private readonly byte* _end;
+        private readonly long _stride;
 
         public TilePrefetch(in MatVecArgs a, int row, int r1, int steps)
         {
             int rows = Math.Min(8, r1 - row);
-            p = rows > 0 ? a.W + (a.RowBytes * row) : null;
-            end = rows > 0 ? p + (a.RowBytes * rows) : null;
+            _p = rows > 0 ? a.W + (a.RowBytes * row) : null;
+            _end = rows > 0 ? _p + (a.RowBytes * rows) : null;
             long lines = rows > 0 ? ((a.RowBytes * rows) + 63) / 64 : 0;
-            stride = steps > 0 ? ((lines + steps - 1) / steps) * 64 : 0;
+            _stride = steps > 0 ? ((lines + steps - 1) / steps) * 64 : 0;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Step()
         {
-            for (byte* q = p, stop = p + stride; q < stop && q < end; q += 64)
+            for (byte* q = _p, stop = _p + _stride; q < stop && q < _end; q += 64)
             {
                 Sse.Prefetch0(q);
             }
 
-            p += stride;
+            _p += _stride;
         }
     }
 

@@ -41,7 +41,7 @@ internal struct VnniDot : IX86Dot
 /// <summary>
 /// x86 matrix × vector kernels. Several rows per step share one activation load — Q8_0 four (eight interleaved row
 /// streams measured 25 % slower from memory), Q4_0 eight (then four, then one, for the rows left over) — with software
-/// prefetch about 8 KB ahead in the order the rows are walked (DESIGN §6). Each row's block sum is an exact int32; the
+/// prefetch about 8 KB ahead in the order the rows are walked (docs/architecture.md, "Kernel table and paths"). Each row's block sum is an exact int32; the
 /// sums of a block are reduced into one vector (lane = row) and the scalar reference's float sequence
 /// acc += (float)sum * (d_w * d_x) runs for all rows of the step at once.
 /// Q8_0 signs: |w| × sign(x, w). Unlike |x| × sign(w, x) this is exact for a weight byte of −128 (|−128| = 128 as an

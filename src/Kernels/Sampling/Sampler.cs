@@ -9,31 +9,31 @@ namespace EdgeLlm.Kernels.Sampling;
 /// </summary>
 public sealed class Sampler
 {
-    private readonly SamplingOptions o;
-    private readonly Xoshiro256 rng;
-    private readonly float[] work;     // penalized logits
-    private readonly int[] candidates; // token ids in play
-    private readonly float[] probs;    // their probabilities, same order
+    private readonly SamplingOptions _o;
+    private readonly Xoshiro256 _rng;
+    private readonly float[] _work;     // penalized logits
+    private readonly int[] _candidates; // token ids in play
+    private readonly float[] _probs;    // their probabilities, same order
 
     public Sampler(int vocabSize, SamplingOptions options)
     {
         options.Validate();
-        o = options;
-        rng = new Xoshiro256(options.Seed ?? (ulong)DateTime.UtcNow.Ticks);
-        work = new float[vocabSize];
-        candidates = new int[vocabSize];
-        probs = new float[vocabSize];
+        _o = options;
+        _rng = new Xoshiro256(options.Seed ?? (ulong)DateTime.UtcNow.Ticks);
+        _work = new float[vocabSize];
+        _candidates = new int[vocabSize];
+        _probs = new float[vocabSize];
     }
 
     /// <summary>Chooses a token. <paramref name="recent"/> holds the tokens seen so far (prompt and completion).</summary>
     public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> recent)
     {
-        var l = work.AsSpan(0, logits.Length);
+        var l = _work.AsSpan(0, logits.Length);
         logits.CopyTo(l);
-        if (o.RepetitionPenalty != 1f && o.RepetitionWindow > 0)
+        if (_o.RepetitionPenalty != 1f && _o.RepetitionWindow > 0)
         {
             // llama.cpp's rule: shrink positive logits, push negative ones further down, once per distinct token.
-            var window = recent.Length > o.RepetitionWindow ? recent[^o.RepetitionWindow..] : recent;
+            var window = recent.Length > _o.RepetitionWindow ? recent[^_o.RepetitionWindow..] : recent;
             for (int i = 0; i < window.Length; i++)
             {
                 int t = window[i];
@@ -42,18 +42,18 @@ public sealed class Sampler
                     continue;
                 }
 
-                l[t] = l[t] > 0 ? l[t] / o.RepetitionPenalty : l[t] * o.RepetitionPenalty;
+                l[t] = l[t] > 0 ? l[t] / _o.RepetitionPenalty : l[t] * _o.RepetitionPenalty;
             }
         }
 
-        if (o.Temperature == 0f)
+        if (_o.Temperature == 0f)
         {
             return ArgMax(l);
         }
 
-        int n = o.TopK > 0 && o.TopK < l.Length ? TopK(l, o.TopK) : All(l);
-        var ids = candidates.AsSpan(0, n);
-        var p = probs.AsSpan(0, n);
+        int n = _o.TopK > 0 && _o.TopK < l.Length ? TopK(l, _o.TopK) : All(l);
+        var ids = _candidates.AsSpan(0, n);
+        var p = _probs.AsSpan(0, n);
 
         float max = float.NegativeInfinity;
         foreach (int id in ids)
@@ -64,7 +64,7 @@ public sealed class Sampler
         double sum = 0;
         for (int i = 0; i < n; i++)
         {
-            p[i] = MathF.Exp((l[ids[i]] - max) / o.Temperature);
+            p[i] = MathF.Exp((l[ids[i]] - max) / _o.Temperature);
             sum += p[i];
         }
 
@@ -73,9 +73,9 @@ public sealed class Sampler
             p[i] = (float)(p[i] / sum);
         }
 
-        if (o.TopP < 1f)
+        if (_o.TopP < 1f)
         {
-            n = Nucleus(ids, p, o.TopP);
+            n = Nucleus(ids, p, _o.TopP);
         }
 
         float total = 0;
@@ -84,7 +84,7 @@ public sealed class Sampler
             total += p[i];
         }
 
-        float r = rng.NextSingle() * total;
+        float r = _rng.NextSingle() * total;
         float cdf = 0;
         for (int i = 0; i < n; i++)
         {
@@ -117,7 +117,7 @@ public sealed class Sampler
     {
         for (int i = 0; i < l.Length; i++)
         {
-            candidates[i] = i;
+            _candidates[i] = i;
         }
 
         return l.Length;
@@ -126,7 +126,7 @@ public sealed class Sampler
     /// <summary>The k largest logits into candidates[0..k), via a min-heap of size k: O(V log k).</summary>
     private int TopK(ReadOnlySpan<float> l, int k)
     {
-        var heap = candidates.AsSpan(0, k);
+        var heap = _candidates.AsSpan(0, k);
         for (int i = 0; i < k; i++)
         {
             heap[i] = i;

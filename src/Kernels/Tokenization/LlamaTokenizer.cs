@@ -35,15 +35,15 @@ public sealed class LlamaTokenizer
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private readonly string[] pieces;
-    private readonly float[] scores;
-    private readonly TokenType[] types;
+    private readonly string[] _pieces;
+    private readonly float[] _scores;
+    private readonly TokenType[] _types;
     // The bytes of every token back to back, token id's at [tokenStart[id], tokenStart[id + 1]): one array instead of
     // one per token, whose headers cost more than the bytes (32 000 tokens: 0.3 MB instead of 1.3 MB).
-    private readonly byte[] tokenData;
-    private readonly int[] tokenStart;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> mergeable;
-    private readonly int[] byteTokens = new int[256];
+    private readonly byte[] _tokenData;
+    private readonly int[] _tokenStart;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _mergeable;
+    private readonly int[] _byteTokens = new int[256];
 
     /// <summary>Builds a tokenizer from a vocabulary in SentencePiece form.</summary>
     /// <param name="pieces">Pieces with '▁' for a space and <c>&lt;0xAB&gt;</c> for byte tokens; the index is the token id.</param>
@@ -88,10 +88,10 @@ public sealed class LlamaTokenizer
         ArgumentOutOfRangeException.ThrowIfNegative(unknownId);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(unknownId, n);
 
-        this.pieces = new string[n];
-        this.scores = new float[n];
-        this.types = new TokenType[n];
-        tokenStart = new int[n + 1];
+        _pieces = new string[n];
+        _scores = new float[n];
+        _types = new TokenType[n];
+        _tokenStart = new int[n + 1];
         var data = new List<byte>(n * 8);
 
         // Only the constructor needs the id of every piece (the byte tokens); encoding needs only the mergeable ones.
@@ -101,11 +101,11 @@ public sealed class LlamaTokenizer
         {
             string piece = pieces[id] ?? throw new ArgumentException($"piece {id} is null", nameof(pieces));
             TokenType type = types is null ? InferType(piece) : types[id];
-            this.pieces[id] = piece;
-            this.scores[id] = scores[id];
-            this.types[id] = type;
+            _pieces[id] = piece;
+            _scores[id] = scores[id];
+            _types[id] = type;
             data.AddRange(PieceBytes(piece, type));
-            tokenStart[id + 1] = data.Count;
+            _tokenStart[id + 1] = data.Count;
 
             // Later duplicates win, as in llama.cpp's token_to_id map.
             pieceIds[piece] = id;
@@ -115,14 +115,14 @@ public sealed class LlamaTokenizer
             }
         }
 
-        tokenData = [.. data];
-        mergeable = mergeablePieces.GetAlternateLookup<ReadOnlySpan<char>>();
+        _tokenData = [.. data];
+        _mergeable = mergeablePieces.GetAlternateLookup<ReadOnlySpan<char>>();
 
         // Byte fallback as llama.cpp's byte_to_token: the piece "<0xXX>", else a piece that is the character itself.
         for (int b = 0; b < 256; b++)
         {
             string hex = $"<0x{b:X2}>";
-            byteTokens[b] = pieceIds.TryGetValue(hex, out int id) ? id
+            _byteTokens[b] = pieceIds.TryGetValue(hex, out int id) ? id
                 : b < 0x80 && pieceIds.TryGetValue(((char)b).ToString(), out id) ? id
                 : unknownId;
         }
@@ -133,7 +133,7 @@ public sealed class LlamaTokenizer
         AddSpacePrefix = addSpacePrefix;
     }
 
-    public int VocabSize => pieces.Length;
+    public int VocabSize => _pieces.Length;
 
     public int BosId { get; }
 
@@ -145,11 +145,11 @@ public sealed class LlamaTokenizer
     public bool AddSpacePrefix { get; }
 
     /// <summary>The pieces in SentencePiece form ('▁' for space), e.g. for <c>tokenizer.ggml.tokens</c>.</summary>
-    public IReadOnlyList<string> Pieces => pieces;
+    public IReadOnlyList<string> Pieces => _pieces;
 
-    public IReadOnlyList<float> Scores => scores;
+    public IReadOnlyList<float> Scores => _scores;
 
-    public IReadOnlyList<TokenType> Types => types;
+    public IReadOnlyList<TokenType> Types => _types;
 
     /// <summary>
     /// Reads a vocabulary in llama2.c's <c>tokenizer.bin</c> format: int32 max_token_length, then per token
@@ -289,7 +289,7 @@ public sealed class LlamaTokenizer
     /// </summary>
     public bool TryGetId(string piece, out int id)
     {
-        id = Array.LastIndexOf(pieces, piece);
+        id = Array.LastIndexOf(_pieces, piece);
         return id >= 0;
     }
 
@@ -361,7 +361,7 @@ public sealed class LlamaTokenizer
     internal ReadOnlySpan<byte> TokenBytesSpan(int id)
     {
         CheckId(id);
-        return tokenData.AsSpan(tokenStart[id], tokenStart[id + 1] - tokenStart[id]);
+        return _tokenData.AsSpan(_tokenStart[id], _tokenStart[id + 1] - _tokenStart[id]);
     }
 
     /// <summary>The bytes of <paramref name="id"/> printed after <paramref name="previous"/>: without its leading space after BOS.</summary>
@@ -378,9 +378,9 @@ public sealed class LlamaTokenizer
 
     private void CheckId(int id)
     {
-        if ((uint)id >= (uint)pieces.Length)
+        if ((uint)id >= (uint)_pieces.Length)
         {
-            throw new ArgumentOutOfRangeException(nameof(id), id, $"token id outside the vocabulary of {pieces.Length}");
+            throw new ArgumentOutOfRangeException(nameof(id), id, $"token id outside the vocabulary of {_pieces.Length}");
         }
     }
 
@@ -441,9 +441,9 @@ public sealed class LlamaTokenizer
             }
 
             int size = length[left] + length[right];
-            if (mergeable.TryGetValue(text.AsSpan(start[left], size), out int id))
+            if (_mergeable.TryGetValue(text.AsSpan(start[left], size), out int id))
             {
-                var bigram = new Bigram(left, right, size, scores[id]);
+                var bigram = new Bigram(left, right, size, _scores[id]);
                 queue.Enqueue(bigram, bigram);
             }
         }
@@ -483,7 +483,7 @@ public sealed class LlamaTokenizer
         for (int i = count > 0 ? 0 : -1; i >= 0; i = next[i])
         {
             ReadOnlySpan<char> symbol = text.AsSpan(start[i], length[i]);
-            if (mergeable.TryGetValue(symbol, out int id))
+            if (_mergeable.TryGetValue(symbol, out int id))
             {
                 output.Add(id);
                 continue;
@@ -492,7 +492,7 @@ public sealed class LlamaTokenizer
             int written = Encoding.UTF8.GetBytes(symbol, utf8);
             for (int b = 0; b < written; b++)
             {
-                output.Add(byteTokens[utf8[b]]);
+                output.Add(_byteTokens[utf8[b]]);
             }
         }
     }

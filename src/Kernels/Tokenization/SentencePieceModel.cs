@@ -132,13 +132,13 @@ internal sealed class SentencePieceModel
         public const int Len = 2;
         public const int I32 = 5;
 
-        private readonly ReadOnlySpan<byte> data = data;
-        private int pos;
+        private readonly ReadOnlySpan<byte> _data = data;
+        private int _pos;
 
         public bool Next(out int field, out int wire)
         {
             field = wire = 0;
-            if (pos >= data.Length)
+            if (_pos >= _data.Length)
             {
                 return false;
             }
@@ -148,7 +148,7 @@ internal sealed class SentencePieceModel
             wire = (int)(key & 7);
             if (field == 0)
             {
-                throw new InvalidDataException($"field number 0 at byte {pos}");
+                throw new InvalidDataException($"field number 0 at byte {_pos}");
             }
 
             return true;
@@ -159,12 +159,12 @@ internal sealed class SentencePieceModel
             ulong value = 0;
             for (int shift = 0; shift < 64; shift += 7)
             {
-                if (pos >= data.Length)
+                if (_pos >= _data.Length)
                 {
                     throw new InvalidDataException("truncated varint");
                 }
 
-                byte b = data[pos++];
+                byte b = _data[_pos++];
                 value |= (ulong)(b & 0x7F) << shift;
                 if (b < 0x80)
                 {
@@ -180,13 +180,13 @@ internal sealed class SentencePieceModel
         public ReadOnlySpan<byte> ReadBytes()
         {
             ulong length = ReadVarint();
-            if (length > (ulong)(data.Length - pos))
+            if (length > (ulong)(_data.Length - _pos))
             {
-                throw new InvalidDataException($"length {length} at byte {pos} runs past the end ({data.Length})");
+                throw new InvalidDataException($"length {length} at byte {_pos} runs past the end ({_data.Length})");
             }
 
-            ReadOnlySpan<byte> bytes = data.Slice(pos, (int)length);
-            pos += (int)length;
+            ReadOnlySpan<byte> bytes = _data.Slice(_pos, (int)length);
+            _pos += (int)length;
             return bytes;
         }
 
@@ -198,13 +198,13 @@ internal sealed class SentencePieceModel
                 case I64: ReadFixed(8); break;
                 case Len: ReadBytes(); break;
                 case I32: ReadFixed(4); break;
-                default: throw new InvalidDataException($"unsupported wire type {wire} at byte {pos}");
+                default: throw new InvalidDataException($"unsupported wire type {wire} at byte {_pos}");
             }
         }
 
         private ulong ReadFixed(int size)
         {
-            if (data.Length - pos < size)
+            if (_data.Length - _pos < size)
             {
                 throw new InvalidDataException("truncated fixed-size field");
             }
@@ -212,10 +212,10 @@ internal sealed class SentencePieceModel
             ulong value = 0;
             for (int i = 0; i < size; i++)
             {
-                value |= (ulong)data[pos + i] << (8 * i);
+                value |= (ulong)_data[_pos + i] << (8 * i);
             }
 
-            pos += size;
+            _pos += size;
             return value;
         }
     }

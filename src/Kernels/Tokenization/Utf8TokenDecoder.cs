@@ -10,28 +10,28 @@ namespace EdgeLlm.Kernels.Tokenization;
 /// </summary>
 public sealed class Utf8TokenDecoder
 {
-    private readonly LlamaTokenizer tokenizer;
+    private readonly LlamaTokenizer _tokenizer;
 
     // The BCL's stateful UTF-8 decoder holds an incomplete trailing sequence between calls and replaces invalid
     // bytes with U+FFFD exactly as a one-shot Encoding.UTF8.GetString would.
-    private readonly Decoder decoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetDecoder();
-    private char[] chars = new char[64];
-    private int? previous;
+    private readonly Decoder _decoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetDecoder();
+    private char[] _chars = new char[64];
+    private int? _previous;
 
     internal Utf8TokenDecoder(LlamaTokenizer tokenizer, int? previousToken)
     {
-        this.tokenizer = tokenizer;
-        previous = previousToken;
+        _tokenizer = tokenizer;
+        _previous = previousToken;
     }
 
     /// <summary>The token appended last (or the one given at creation).</summary>
-    public int? PreviousToken => previous;
+    public int? PreviousToken => _previous;
 
     /// <summary>Adds one token; returns the complete characters now available (possibly "").</summary>
     public string Append(int tokenId)
     {
-        ReadOnlySpan<byte> bytes = tokenizer.PieceBytesAfter(previous, tokenId);
-        previous = tokenId;
+        ReadOnlySpan<byte> bytes = _tokenizer.PieceBytesAfter(_previous, tokenId);
+        _previous = tokenId;
         return bytes.IsEmpty ? "" : Convert(bytes, flush: false);
     }
 
@@ -42,12 +42,12 @@ public sealed class Utf8TokenDecoder
     {
         // At most 3 held bytes plus the new ones, each giving at most one UTF-16 char.
         int needed = bytes.Length + 4;
-        if (chars.Length < needed)
+        if (_chars.Length < needed)
         {
-            chars = new char[Math.Max(needed, chars.Length * 2)];
+            _chars = new char[Math.Max(needed, _chars.Length * 2)];
         }
 
-        int n = decoder.GetChars(bytes, chars, flush);
-        return n == 0 ? "" : new string(chars, 0, n);
+        int n = _decoder.GetChars(bytes, _chars, flush);
+        return n == 0 ? "" : new string(_chars, 0, n);
     }
 }

@@ -1,44 +1,52 @@
 using EdgeLlm.Kernels.Model;
 using EdgeLlm.Kernels.Quant;
+using EdgeLlm.Kernels.Tests.Quant;
 
 namespace EdgeLlm.Kernels.Tests.Model;
 
 /// <summary>
-/// The grouped-query attention kernel (all heads of one KV head at once) against its scalar twin: one head at a time,
-/// dequantize the cache row, <see cref="Ops.Dot(float*, float*, int)"/>, softmax, <see cref="Ops.AddScaled(float*, float*, float, int)"/>.
-/// Scores and outputs must be the same bits.
+/// The attention kernel of every path's table (x86 and arm64: all heads of one KV head at once) against its twin one
+/// head at a time (dequantize the cache row, dot, softmax, fused multiply-add of the value rows, on the same path's
+/// vector operations); on the scalar path that twin is the reference itself. Scores and outputs must be the same bits.
+/// See docs/architecture.md, "Kernel table and paths".
 /// </summary>
 public unsafe class GroupedAttentionTests
 {
     public static IEnumerable<TestCaseData> Cases()
     {
-        if (!GroupedAttention.Supported(64, 3, KvCacheType.Q8_0))
+        foreach (KernelPath path in MatVecTests.Paths())
         {
-            // one case that reports the kernel missing on this CPU, not thirty-two identical skips
-            yield return new TestCaseData(KvCacheType.Q8_0, 3, 64, 7).SetArgDisplayNames("not on this CPU");
-            yield break;
-        }
-
-        foreach (KvCacheType type in new[] { KvCacheType.F32, KvCacheType.Q8_0 })
-        {
-            foreach (int group in new[] { 1, 2, 3, 4 })
+            foreach (KvCacheType type in new[] { KvCacheType.F32, KvCacheType.Q8_0, KvCacheType.F16 })
             {
-                foreach ((int hd, int n) in new[] { (32, 1), (64, 7), (64, 130), (128, 33) })
+                foreach (int group in new[] { 1, 2, 3, 4, 5 })
                 {
-                    yield return new TestCaseData(type, group, hd, n).SetArgDisplayNames(type.ToString(), $"group {group}", $"head {hd}", $"{n} positions");
+                    foreach ((int hd, int n) in new[] { (32, 1), (64, 7), (64, 130), (128, 33) })
+                    {
+                        yield return new TestCaseData(path, type, group, hd, n).SetArgDisplayNames(path.ToString(), type.ToString(), $"group {group}", $"head {hd}", $"{n} positions");
+                    }
                 }
             }
         }
     }
 
-    [TestCaseSource(nameof(Cases))]
-    public void GroupEqualsOneHeadAtATime(KvCacheType type, int group, int hd, int n)
+    /// <summary>The grouped kernels cover MobileLLM's head layouts (head 64, 3 or 4 query heads per KV head) on every SIMD path.</summary>
+    [TestCaseSource(typeof(MatVecTests), nameof(MatVecTests.Paths))]
+    public void SimdPathsRunTheGroupedKernelForMobileLlmHeads(KernelPath path)
     {
-        if (!GroupedAttention.Supported(hd, group, type))
+        KernelTable k = KernelTable.For(path);
+        foreach (KvCacheType type in new[] { KvCacheType.F32, KvCacheType.Q8_0 })
         {
-            Assert.Ignore("the grouped attention kernel needs AVX2 with FMA (this CPU runs one head at a time)");
+            foreach (int group in new[] { 3, 4 })
+            {
+                Assert.That(k.IsGrouped(64, group, type), Is.EqualTo(path != KernelPath.Scalar), $"{type} group {group}: grouped on every SIMD path, the one-head reference on the scalar path");
+            }
         }
+    }
 
+    [TestCaseSource(nameof(Cases))]
+    public void GroupEqualsOneHeadAtATime(KernelPath path, KvCacheType type, int group, int hd, int n)
+    {
+        KernelTable k = KernelTable.For(path);
         var rng = new Random((group * 1000) + (hd * 7) + n + (int)type);
         const int kvHeads = 2, kvHead = 1; // the second KV head: the row offset is exercised
         int kvDim = kvHeads * hd;
@@ -53,30 +61,32 @@ public unsafe class GroupedAttentionTests
         int scStride = n + 5;
         float[] sc = new float[group * scStride];
         float[] o = new float[group * hd];
-        long rowOffset = type == KvCacheType.F32 ? (long)kvHead * hd * sizeof(float) : (long)kvHead * hd / 32 * 34;
-        fixed (float* pq = q, psc = sc, po = o)
+        float[] tmp = new float[hd];
+        long rowOffset = OneHeadAttention.HeadOffset(type, kvHead, hd);
+        fixed (float* pq = q, psc = sc, po = o, pt = tmp)
         {
-            GroupedAttention.Run(type, group, pq, hd, cache.KeyData + rowOffset, cache.ValueData + rowOffset, cache.RowBytes, n, scale, psc, scStride, po);
+            k.Attention(hd, group, type)(type, group, pq, hd, cache.KeyData + rowOffset, cache.ValueData + rowOffset, cache.RowBytes, n, scale, psc, scStride, po, pt);
         }
 
-        float[] k = new float[hd], v = new float[hd];
+        // the twin: one head at a time on the path's own vector operations (the scalar ones on the scalar path)
+        float[] kr = new float[hd], vr = new float[hd];
         for (int h = 0; h < group; h++)
         {
             float[] s = new float[n];
             float[] oRef = new float[hd];
-            fixed (float* pq = q, pk = k, pv = v, po = oRef)
+            fixed (float* pq = q, pk = kr, pv = vr, ps = s, po = oRef)
             {
                 for (int p = 0; p < n; p++)
                 {
-                    cache.ReadKey(0, p, kvHead * hd, k);
-                    s[p] = Ops.Dot(pq + (h * hd), pk, hd) * scale;
+                    cache.ReadKey(0, p, kvHead * hd, kr);
+                    ps[p] = k.Dot(pq + (h * hd), pk, hd) * scale;
                 }
 
-                Ops.Softmax(s);
+                k.Softmax(ps, n);
                 for (int p = 0; p < n; p++)
                 {
-                    cache.ReadValue(0, p, kvHead * hd, v);
-                    Ops.AddScaled(po, pv, s[p], hd);
+                    cache.ReadValue(0, p, kvHead * hd, vr);
+                    k.AddScaled(po, pv, ps[p], hd);
                 }
             }
 

@@ -255,9 +255,12 @@ public class BlockFormatTests
         Assert.That(a.Scale[0], Is.Not.EqualTo(1f / 127f));
     }
 
-    [Test]
-    public void ActivationSimdQuantizerMatchesScalarReference()
+    public static IEnumerable<KernelPath> SimdPaths() => MatVecTests.Paths().Where(p => p != KernelPath.Scalar);
+
+    [TestCaseSource(nameof(SimdPaths))]
+    public void ActivationSimdQuantizerMatchesScalarReference(KernelPath path)
     {
+        KernelTable k = KernelTable.For(path);
         var rng = new Random(10);
         var simd = new Q8Activations(1536);
         var scalar = new Q8Activations(1536);
@@ -281,8 +284,8 @@ public class BlockFormatTests
                 x[5] = 127f;
             }
 
-            simd.Quantize(x, simd: true);
-            scalar.Quantize(x, simd: false);
+            simd.Quantize(x, k);
+            scalar.Quantize(x, KernelTable.Reference);
             Assert.That(simd.Values.ToArray(), Is.EqualTo(scalar.Values.ToArray()), $"trial {trial}");
             Assert.That(simd.Scale.ToArray(), Is.EqualTo(scalar.Scale.ToArray()), $"trial {trial}");
             Assert.That(simd.BlockSums.ToArray(), Is.EqualTo(scalar.BlockSums.ToArray()), $"trial {trial}");

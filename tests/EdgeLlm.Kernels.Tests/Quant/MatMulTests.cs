@@ -6,9 +6,9 @@ namespace EdgeLlm.Kernels.Tests.Quant;
 
 /// <summary>
 /// The batched (prefill) matrix × matrix products and the fused multi-matrix dispatch against the single-token
-/// kernels: every output must be bit-identical to <see cref="MatVec.Multiply(in WeightMatrix, ReadOnlySpan{float}, Q8Activations?, Span{float}, WorkerPool)"/>
-/// on the scalar reference path for quantized weights (the x86 4×4 tiles and their scalar twin, the per-token loop)
-/// and on the same path for float weights.
+/// kernels: every output must be bit-identical to <see cref="MatVec.Multiply"/> on the scalar reference path for
+/// quantized weights (every path's prefill tiles: x86 eight rows, arm64 four rows × two tokens, and the scalar
+/// reference, the matrix × vector kernel per token) and on the same path for float weights.
 /// </summary>
 public unsafe class MatMulTests
 {
@@ -58,17 +58,19 @@ public unsafe class MatMulTests
         fixed (float* px = x, py = y)
         {
             var m = new WeightMatrix(type, pw, rows, cols);
-            using var refPool = new WorkerPool(1, refPath);
+            using var refPool = new WorkerPool(1);
+            KernelTable krefPool = KernelTable.For(refPath);
             var one = new Q8Activations(cap);
             for (int t = 0; t < tokens; t++)
             {
                 float[] row = x.AsSpan(t * cols, cols).ToArray();
                 one.Quantize(row);
-                MatVec.Multiply(m, row, one, yRef.AsSpan(t * yStride, rows), refPool);
+                MatVec.Multiply(m, row, one, yRef.AsSpan(t * yStride, rows), refPool, krefPool);
             }
 
-            using var pool = new WorkerPool(threads, path);
-            MatVec.MultiplyFused(pool, px, cols, xq, tokens, yStride, m, py);
+            using var pool = new WorkerPool(threads);
+            KernelTable kpool = KernelTable.For(path);
+            MatVec.MultiplyFused(pool, kpool, px, cols, xq, tokens, yStride, m, py);
         }
 
         for (int i = 0; i < y.Length; i++)
@@ -95,10 +97,10 @@ public unsafe class MatMulTests
             var m = new[] { new WeightMatrix(GgmlType.Q8_0, p0, 576, cols), new WeightMatrix(GgmlType.Q8_0, p1, 192, cols), new WeightMatrix(GgmlType.Q8_0, p2, 190, cols) };
             for (int i = 0; i < 3; i++)
             {
-                MatVec.Multiply(m[i], default, xq, sep[i], pool);
+                MatVec.Multiply(m[i], default, xq, sep[i], pool, KernelTable.Best);
             }
 
-            MatVec.MultiplyFused(pool, null, 0, xq, 1, 0, m[0], y0, m[1], y1, m[2], y2);
+            MatVec.MultiplyFused(pool, KernelTable.Best, null, 0, xq, 1, 0, m[0], y0, m[1], y1, m[2], y2);
         }
 
         for (int i = 0; i < 3; i++)
@@ -127,13 +129,13 @@ public unsafe class MatMulTests
             var m = new WeightMatrix(GgmlType.Q8_0, pw, rows, cols);
             for (int i = 0; i < 20; i++)
             {
-                MatVec.MultiplyFused(pool, null, 0, xq, tokens, rows, m, py);
+                MatVec.MultiplyFused(pool, KernelTable.Best, null, 0, xq, tokens, rows, m, py);
             }
 
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 200; i++)
             {
-                MatVec.MultiplyFused(pool, null, 0, xq, tokens, rows, m, py);
+                MatVec.MultiplyFused(pool, KernelTable.Best, null, 0, xq, tokens, rows, m, py);
             }
 
             Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);

@@ -80,7 +80,7 @@ public unsafe class MatVecTests
             // the reference: its sums equal the oracle, and its floats follow the documented formula exactly
             float[] yRef = new float[rows];
             int[] sumsRef = new int[rows * nb];
-            MatVec.RowsWithBlockSums(m, xq, yRef, KernelPath.Scalar, 0, rows, sumsRef);
+            MatVec.RowsWithBlockSums(m, xq, yRef, KernelTable.For(KernelPath.Scalar), 0, rows, sumsRef);
             Assert.That(sumsRef, Is.EqualTo(oracle), "scalar sums vs oracle");
             for (int r = 0; r < rows; r++)
             {
@@ -97,7 +97,7 @@ public unsafe class MatVecTests
             // the path under test, single thread, all rows
             float[] y = new float[rows];
             int[] sums = new int[rows * nb];
-            MatVec.RowsWithBlockSums(m, xq, y, path, 0, rows, sums);
+            MatVec.RowsWithBlockSums(m, xq, y, KernelTable.For(path), 0, rows, sums);
             Assert.That(sums, Is.EqualTo(oracle), "block sums");
             AssertBitEqual(y, yRef, "single thread");
 
@@ -105,14 +105,15 @@ public unsafe class MatVecTests
             if (rows > 1)
             {
                 float[] yOdd = new float[rows];
-                MatVec.RowsWithBlockSums(m, xq, yOdd, path, 1, rows, new int[rows * nb]);
+                MatVec.RowsWithBlockSums(m, xq, yOdd, KernelTable.For(path), 1, rows, new int[rows * nb]);
                 AssertBitEqual(yOdd.AsSpan(1).ToArray(), yRef.AsSpan(1).ToArray(), "rows from 1");
             }
 
             // through the pool on two threads (chunked rows)
-            using var pool = new WorkerPool(2, path);
+            using var pool = new WorkerPool(2);
+            KernelTable kpool = KernelTable.For(path);
             float[] y2 = new float[rows];
-            MatVec.Multiply(m, default, xq, y2, pool);
+            MatVec.Multiply(m, default, xq, y2, pool, kpool);
             AssertBitEqual(y2, yRef, "two threads");
         }
     }
@@ -196,8 +197,8 @@ public unsafe class MatVecTests
             float[] y = new float[rows];
             float[] yRef = new float[rows];
             int[] sums = new int[oracle.Length];
-            MatVec.RowsWithBlockSums(m, xq, yRef, KernelPath.Scalar, 0, rows, new int[oracle.Length]);
-            MatVec.RowsWithBlockSums(m, xq, y, path, 0, rows, sums);
+            MatVec.RowsWithBlockSums(m, xq, yRef, KernelTable.For(KernelPath.Scalar), 0, rows, new int[oracle.Length]);
+            MatVec.RowsWithBlockSums(m, xq, y, KernelTable.For(path), 0, rows, sums);
             Assert.That(sums, Is.EqualTo(oracle));
             AssertBitEqual(y, yRef, what);
         }
@@ -232,9 +233,10 @@ public unsafe class MatVecTests
         fixed (byte* pw = w)
         {
             var m = new WeightMatrix(type, pw, rows, cols);
-            using var pool = new WorkerPool(2, path);
+            using var pool = new WorkerPool(2);
+            KernelTable kpool = KernelTable.For(path);
             float[] y = new float[rows];
-            MatVec.Multiply(m, x, null, y, pool);
+            MatVec.Multiply(m, x, null, y, pool, kpool);
             for (int r = 0; r < rows; r++)
             {
                 double exact = 0, magnitude = 0;
@@ -275,7 +277,7 @@ public unsafe class MatVecTests
                 xq.Quantize(x);
                 foreach (WeightMatrix m in mats)
                 {
-                    MatVec.Multiply(m, x, xq, y, pool);
+                    MatVec.Multiply(m, x, xq, y, pool, KernelTable.Best);
                 }
             }
 
@@ -285,7 +287,7 @@ public unsafe class MatVecTests
                 xq.Quantize(x);
                 foreach (WeightMatrix m in mats)
                 {
-                    MatVec.Multiply(m, x, xq, y, pool);
+                    MatVec.Multiply(m, x, xq, y, pool, KernelTable.Best);
                 }
             }
 
@@ -300,18 +302,19 @@ public unsafe class MatVecTests
         byte[] w = new byte[2 * 34];
         var xq = new Q8Activations(64);
         xq.Quantize(new float[32]);
-        using var pool = new WorkerPool(1, KernelPath.Scalar);
+        using var pool = new WorkerPool(1);
+        KernelTable kpool = KernelTable.Reference;
         fixed (byte* pw = w)
         {
             byte* raw = pw;
             var m = new WeightMatrix(GgmlType.Q8_0, raw, 2, 32);
-            Assert.Throws<ArgumentException>(() => MatVec.Multiply(m, default, xq, new float[1], pool));
-            Assert.Throws<ArgumentNullException>(() => MatVec.Multiply(m, default, null, new float[2], pool));
+            Assert.Throws<ArgumentException>(() => MatVec.Multiply(m, default, xq, new float[1], pool, kpool));
+            Assert.Throws<ArgumentNullException>(() => MatVec.Multiply(m, default, null, new float[2], pool, kpool));
             xq.Quantize(new float[64]);
-            Assert.Throws<ArgumentException>(() => MatVec.Multiply(m, default, xq, new float[2], pool));
+            Assert.Throws<ArgumentException>(() => MatVec.Multiply(m, default, xq, new float[2], pool, kpool));
             Assert.Throws<ArgumentException>(() => _ = new WeightMatrix(GgmlType.Q8_0, raw, 1, 48));
             Assert.Throws<NotSupportedException>(() => _ = new WeightMatrix(GgmlType.Q4_K, raw, 1, 256));
-            Assert.Throws<NotSupportedException>(() => MatVec.Multiply(m, default, xq, new float[2], pool, KernelPath.Avx512));
+            Assert.Throws<ArgumentNullException>(() => MatVec.Multiply(m, default, xq, new float[2], pool, null!));
         }
     }
 

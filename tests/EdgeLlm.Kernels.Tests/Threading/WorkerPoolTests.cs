@@ -13,7 +13,7 @@ public unsafe class WorkerPoolTests
     [TestCase(2, 577, 16)]
     public void EveryItemRunsExactlyOnce(int threads, int items, int chunk)
     {
-        using var pool = new WorkerPool(threads, KernelPath.Scalar);
+        using var pool = new WorkerPool(threads);
         int[] hits = new int[items];
         fixed (int* p = hits)
         {
@@ -30,7 +30,7 @@ public unsafe class WorkerPoolTests
     [Test]
     public void ManySmallJobsBackToBackAndAfterParking()
     {
-        using var pool = new WorkerPool(3, KernelPath.Scalar);
+        using var pool = new WorkerPool(3);
         int[] hits = new int[64];
         fixed (int* p = hits)
         {
@@ -55,7 +55,7 @@ public unsafe class WorkerPoolTests
     [Test]
     public void BackToBackDifferentJobsNeverMix()
     {
-        using var pool = new WorkerPool(3, KernelPath.Scalar);
+        using var pool = new WorkerPool(3);
         int[] a = new int[97], b = new int[300];
         fixed (int* pa = a, pb = b)
         {
@@ -73,7 +73,7 @@ public unsafe class WorkerPoolTests
     [Test]
     public void WorkIsSharedAcrossThreads()
     {
-        using var pool = new WorkerPool(2, KernelPath.Scalar) { Adaptive = false };
+        using var pool = new WorkerPool(2) { Adaptive = false };
         var seen = new ThreadRecord { Caller = Environment.CurrentManagedThreadId };
         for (int attempt = 0; attempt < 200 && seen.Others == 0; attempt++)
         {
@@ -86,7 +86,7 @@ public unsafe class WorkerPoolTests
     [Test]
     public void ExceptionOnAWorkerSurfacesToTheCallerAndThePoolSurvives()
     {
-        using var pool = new WorkerPool(2, KernelPath.Scalar) { Adaptive = false };
+        using var pool = new WorkerPool(2) { Adaptive = false };
         ThrowState* state = stackalloc ThrowState[1];
         state->Caller = Environment.CurrentManagedThreadId;
         state->WorkerThrew = 0;
@@ -106,7 +106,7 @@ public unsafe class WorkerPoolTests
     [Test]
     public void ExceptionOnTheCallerWaitsForWorkersThenSurfaces()
     {
-        using var pool = new WorkerPool(2, KernelPath.Scalar);
+        using var pool = new WorkerPool(2);
         Assert.Throws<ArgumentOutOfRangeException>(() => pool.Run(50, 1, &ThrowOnItem7, null));
         int[] hits = new int[10];
         fixed (int* p = hits)
@@ -120,7 +120,7 @@ public unsafe class WorkerPoolTests
     [Test]
     public void DisposeStopsTheWorkers()
     {
-        var pool = new WorkerPool(4, KernelPath.Scalar);
+        var pool = new WorkerPool(4);
         int[] hits = new int[8];
         fixed (int* p = hits)
         {
@@ -141,7 +141,7 @@ public unsafe class WorkerPoolTests
     [Test]
     public void RepeatedWorkerStallsSendJobsToTheCallerForAWhile()
     {
-        using var pool = new WorkerPool(2, KernelPath.Scalar);
+        using var pool = new WorkerPool(2);
         var rec = new ThreadRecord { Caller = Environment.CurrentManagedThreadId };
         int stalls = 0;
         for (int attempt = 0; attempt < 200 && !pool.IsSolo; attempt++)
@@ -176,7 +176,7 @@ public unsafe class WorkerPoolTests
     [Test]
     public void RunDoesNotAllocate()
     {
-        using var pool = new WorkerPool(2, KernelPath.Scalar);
+        using var pool = new WorkerPool(2);
         int[] hits = new int[256];
         fixed (int* p = hits)
         {
@@ -199,16 +199,36 @@ public unsafe class WorkerPoolTests
     public void RejectsBadArguments()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new WorkerPool(0));
-        Assert.That(new WorkerPool(1).Path, Is.EqualTo(KernelSelector.Best));
-        if (!KernelSelector.IsSupported(KernelPath.Avx512))
+        using var pool = new WorkerPool(1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Run(-1, 1, &Count, null));
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Run(1, 0, &Count, null));
+    }
+
+    /// <summary>
+    /// The thread index handed to each chunk: 0 on the caller, 1..Threads-1 on the workers, and one index never on two
+    /// threads (jobs use it to pick their scratch memory, so a shared index would corrupt it).
+    /// </summary>
+    [Test]
+    public void EveryChunkKnowsItsThreadIndex()
+    {
+        const int threads = 3;
+        using var pool = new WorkerPool(threads) { Adaptive = false };
+        var rec = new IndexRecord { Caller = Environment.CurrentManagedThreadId };
+        var deadline = DateTime.UtcNow.AddSeconds(30); // a busy machine may keep a worker off a core for a while
+        while ((rec.Owner1 == 0 || rec.Owner2 == 0) && DateTime.UtcNow < deadline)
         {
-            Assert.Throws<NotSupportedException>(() => _ = new WorkerPool(1, KernelPath.Avx512));
+            pool.Run(64, 1, &RecordIndex, &rec);
         }
+
+        Assert.That(rec.Bad, Is.Zero, $"{rec.Bad} chunks saw an index out of range, one index on two threads, or the caller not on 0");
+        Assert.That(rec.Owner0, Is.EqualTo(rec.Caller));
+        Assert.That(rec.Owner1, Is.Not.Zero.And.Not.EqualTo(rec.Caller), "index 1 never ran on a worker");
+        Assert.That(rec.Owner2, Is.Not.Zero.And.Not.EqualTo(rec.Caller).And.Not.EqualTo(rec.Owner1), "index 2 never ran on its own worker");
     }
 
     private static void RunThrowing(WorkerPool pool, ThrowState* state) => pool.Run(2, 1, &ThrowOnWorker, state);
 
-    private static void Count(void* context, int start, int end)
+    private static void Count(void* context, int start, int end, int thread)
     {
         int* hits = (int*)context;
         for (int i = start; i < end; i++)
@@ -217,7 +237,7 @@ public unsafe class WorkerPoolTests
         }
     }
 
-    private static void CountTwice(void* context, int start, int end)
+    private static void CountTwice(void* context, int start, int end, int thread)
     {
         int* hits = (int*)context;
         for (int i = start; i < end; i++)
@@ -226,7 +246,7 @@ public unsafe class WorkerPoolTests
         }
     }
 
-    private static void RecordThread(void* context, int start, int end)
+    private static void RecordThread(void* context, int start, int end, int thread)
     {
         var rec = (ThreadRecord*)context;
         if (Environment.CurrentManagedThreadId != rec->Caller)
@@ -239,7 +259,7 @@ public unsafe class WorkerPoolTests
 
     /// <summary>A chunk on a worker thread takes 20 ms (a preempted worker); the caller's take a few microseconds, long
     /// enough for a waking worker to claim one.</summary>
-    private static void StallOnWorker(void* context, int start, int end)
+    private static void StallOnWorker(void* context, int start, int end, int thread)
     {
         var rec = (ThreadRecord*)context;
         if (Environment.CurrentManagedThreadId != rec->Caller)
@@ -254,7 +274,7 @@ public unsafe class WorkerPoolTests
     }
 
     /// <summary>The caller holds its first chunk until a worker has claimed the other one and thrown.</summary>
-    private static void ThrowOnWorker(void* context, int start, int end)
+    private static void ThrowOnWorker(void* context, int start, int end, int thread)
     {
         var s = (ThrowState*)context;
         if (Environment.CurrentManagedThreadId == s->Caller)
@@ -272,12 +292,41 @@ public unsafe class WorkerPoolTests
         throw new InvalidOperationException("worker boom");
     }
 
-    private static void ThrowOnItem7(void* context, int start, int end)
+    private static void ThrowOnItem7(void* context, int start, int end, int thread)
     {
         if (start <= 7 && 7 < end)
         {
             throw new ArgumentOutOfRangeException(nameof(start), "item 7");
         }
+    }
+
+    private static void RecordIndex(void* context, int start, int end, int thread)
+    {
+        var rec = (IndexRecord*)context;
+        int me = Environment.CurrentManagedThreadId;
+        if ((uint)thread > 2 || (thread == 0) != (me == rec->Caller))
+        {
+            Interlocked.Increment(ref rec->Bad);
+            return;
+        }
+
+        ref int owner = ref thread == 0 ? ref rec->Owner0 : ref thread == 1 ? ref rec->Owner1 : ref rec->Owner2;
+        int seen = Interlocked.CompareExchange(ref owner, me, 0);
+        if (seen != 0 && seen != me)
+        {
+            Interlocked.Increment(ref rec->Bad);
+        }
+
+        Thread.SpinWait(2000);
+    }
+
+    private struct IndexRecord
+    {
+        public int Caller;
+        public int Owner0;
+        public int Owner1;
+        public int Owner2;
+        public int Bad;
     }
 
     private struct ThreadRecord

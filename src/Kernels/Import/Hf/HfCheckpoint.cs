@@ -10,7 +10,7 @@ namespace EdgeLlm.Kernels.Import.Hf;
 /// </summary>
 public sealed class HfCheckpoint : IDisposable
 {
-    private readonly List<IDisposable> open;
+    private readonly List<IDisposable> _open;
 
     private HfCheckpoint(string dir, HfConfig config, string tokenizerPath, string weightsDescription, IReadOnlyDictionary<string, HfTensor> tensors, List<IDisposable> open)
     {
@@ -19,7 +19,7 @@ public sealed class HfCheckpoint : IDisposable
         TokenizerPath = tokenizerPath;
         WeightsDescription = weightsDescription;
         Tensors = tensors;
-        this.open = open;
+        _open = open;
     }
 
     public string Directory { get; }
@@ -173,7 +173,7 @@ public sealed class HfCheckpoint : IDisposable
 
     public void Dispose()
     {
-        open.ForEach(d => d.Dispose());
-        open.Clear();
+        _open.ForEach(d => d.Dispose());
+        _open.Clear();
     }
 }

@@ -15,7 +15,7 @@ namespace EdgeLlm.Kernels.Import.Hf;
 /// </summary>
 public sealed class TorchZipCheckpoint : IDisposable
 {
-    private readonly ZipArchive zip;
+    private readonly ZipArchive _zip;
 
     static TorchZipCheckpoint()
     {
@@ -32,7 +32,7 @@ public sealed class TorchZipCheckpoint : IDisposable
     private TorchZipCheckpoint(string path, ZipArchive zip, IReadOnlyList<HfTensor> tensors)
     {
         Path = path;
-        this.zip = zip;
+        _zip = zip;
         Tensors = tensors;
     }
 
@@ -164,7 +164,7 @@ public sealed class TorchZipCheckpoint : IDisposable
         }
     }
 
-    public void Dispose() => zip.Dispose();
+    public void Dispose() => _zip.Dispose();
 
     private static long ToLong(object? o, string what) => o switch
     {
@@ -250,14 +250,14 @@ public sealed class TorchZipCheckpoint : IDisposable
 
     private sealed class ZipTensor : HfTensor
     {
-        private readonly ZipArchiveEntry entry;
-        private readonly long byteOffset;
+        private readonly ZipArchiveEntry _entry;
+        private readonly long _byteOffset;
 
         private ZipTensor(string name, string file, HfDType dtype, long[] shape, ZipArchiveEntry entry, long byteOffset)
             : base(name, file, dtype, shape)
         {
-            this.entry = entry;
-            this.byteOffset = byteOffset;
+            _entry = entry;
+            _byteOffset = byteOffset;
         }
 
         public static ZipTensor Create(string path, ZipArchive zip, string prefix, string name, TensorRecord rec)
@@ -305,21 +305,21 @@ public sealed class TorchZipCheckpoint : IDisposable
             byte[] data = new byte[ByteCount];
             try
             {
-                using var s = entry.Open();
+                using var s = _entry.Open();
                 if (s.CanSeek)
                 {
-                    s.Seek(byteOffset, SeekOrigin.Begin);
+                    s.Seek(_byteOffset, SeekOrigin.Begin);
                 }
                 else
                 {
-                    Skip(s, byteOffset);
+                    Skip(s, _byteOffset);
                 }
 
                 s.ReadExactly(data);
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
             {
-                throw new InvalidDataException($"{File}: tensor '{Name}': reading {entry.FullName} failed ({e.Message})", e);
+                throw new InvalidDataException($"{File}: tensor '{Name}': reading {_entry.FullName} failed ({e.Message})", e);
             }
 
             return data;

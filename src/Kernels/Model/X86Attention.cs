@@ -2,113 +2,57 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using EdgeLlm.Kernels.Quant;
 
 namespace EdgeLlm.Kernels.Model;
 
-/// <summary>How many query heads share one KV head (grouped-query attention), as a compile-time constant.</summary>
-internal interface IHeadCount
-{
-    static abstract int N { get; }
-}
-
-internal struct OneHead : IHeadCount
-{
-    public static int N => 1;
-}
-
-internal struct TwoHeads : IHeadCount
-{
-    public static int N => 2;
-}
-
-internal struct ThreeHeads : IHeadCount
-{
-    public static int N => 3;
-}
-
-internal struct FourHeads : IHeadCount
-{
-    public static int N => 4;
-}
-
-/// <summary>A cache row as 8-float chunks: four chunks (one 32-value block) at a time.</summary>
-internal unsafe interface ICacheRow
-{
-    static abstract void Load4(byte* row, int block, out Vector256<float> k0, out Vector256<float> k1, out Vector256<float> k2, out Vector256<float> k3);
-}
-
-internal unsafe struct F32Row : ICacheRow
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Load4(byte* row, int block, out Vector256<float> k0, out Vector256<float> k1, out Vector256<float> k2, out Vector256<float> k3)
-    {
-        float* p = (float*)row + (block * 32);
-        k0 = Vector256.Load(p);
-        k1 = Vector256.Load(p + 8);
-        k2 = Vector256.Load(p + 16);
-        k3 = Vector256.Load(p + 24);
-    }
-}
-
-/// <summary>Q8_0 blocks made floats in registers: d·q is exact, so the values equal the dequantized row's.</summary>
-internal unsafe struct Q8Row : ICacheRow
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Load4(byte* row, int block, out Vector256<float> k0, out Vector256<float> k1, out Vector256<float> k2, out Vector256<float> k3)
-    {
-        byte* blk = row + (block * Q8_0.BlockBytes);
-        Vector256<float> d = Vector256.Create(Fp16.Table[*(ushort*)blk]);
-        sbyte* q = (sbyte*)(blk + 2);
-        k0 = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q)) * d;
-        k1 = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q + 8)) * d;
-        k2 = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q + 16)) * d;
-        k3 = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q + 24)) * d;
-    }
-}
-
 /// <summary>
-/// Attention for all query heads that share one KV head at once (MobileLLM: 3 or 4 per KV head): each cache row is
+/// x86 attention for all query heads that share one KV head at once (MobileLLM: 3 or 4 per KV head): each cache row is
 /// loaded (and, for Q8_0, made floats) once for the group instead of once per head. Per head, every score and every
-/// output element is computed by the same fused multiply-adds in the same order as the one-head path
-/// (<see cref="Ops.Dot(float*, float*, int)"/>, <see cref="Ops.AddScaled(float*, float*, float, int)"/> on the
-/// dequantized row), so the results are bit-identical to it. AVX2 with 8-float vectors, head sizes in 32s.
+/// output element is computed by the same fused multiply-adds in the same order as its twin, one head at a time on
+/// <see cref="SimdOps"/> (<see cref="OneHeadAttention.Run{TOps}"/>: <see cref="SimdOps.Dot"/>, softmax,
+/// <see cref="SimdOps.AddScaled"/> on the dequantized row), so the results are bit-identical to it. AVX2 with 8-float
+/// vectors, head sizes in 32s.
 /// </summary>
-internal static unsafe class GroupedAttention
+internal static unsafe class X86Attention
 {
+    /// <summary>
+    /// Whether this kernel covers the shape (the table asks only on its ISA's paths). The vector width must be the
+    /// one <see cref="SimdOps"/> runs with, or the lane order would differ from the twin's.
+    /// </summary>
     public static bool Supported(int headDim, int group, KvCacheType type) =>
-        Avx2.IsSupported && Fma.IsSupported && Vector<float>.Count == 8 && headDim % 32 == 0 && group is >= 1 and <= 4
+        Vector<float>.Count == 8 && headDim % 32 == 0 && group is >= 1 and <= 4
         && type is KvCacheType.F32 or KvCacheType.Q8_0;
 
     /// <summary>
     /// Heads q, q + hd, … of one group against cache rows 0..n-1 (at <paramref name="keys"/> + p·rb): scores (times
     /// <paramref name="scale"/>) into sc + h·scStride, softmax, then the weighted sum of value rows into out + h·hd.
+    /// (<paramref name="tmp"/>, a dequantized row for the one-head kernel, is not needed here.)
     /// </summary>
-    public static void Run(KvCacheType type, int group, float* q, int hd, byte* keys, byte* values, long rb, int n, float scale, float* sc, int scStride, float* o)
+    public static void Run(KvCacheType type, int group, float* q, int hd, byte* keys, byte* values, long rb, int n, float scale, float* sc, int scStride, float* o, float* tmp)
     {
         switch ((type, group))
         {
-            case (KvCacheType.F32, 1): Run<OneHead, F32Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
-            case (KvCacheType.F32, 2): Run<TwoHeads, F32Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
-            case (KvCacheType.F32, 3): Run<ThreeHeads, F32Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
-            case (KvCacheType.F32, _): Run<FourHeads, F32Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
-            case (_, 1): Run<OneHead, Q8Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
-            case (_, 2): Run<TwoHeads, Q8Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
-            case (_, 3): Run<ThreeHeads, Q8Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
-            default: Run<FourHeads, Q8Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
+            case (KvCacheType.F32, 1): Run<OneHead, X86F32Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
+            case (KvCacheType.F32, 2): Run<TwoHeads, X86F32Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
+            case (KvCacheType.F32, 3): Run<ThreeHeads, X86F32Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
+            case (KvCacheType.F32, _): Run<FourHeads, X86F32Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
+            case (_, 1): Run<OneHead, X86Q8Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
+            case (_, 2): Run<TwoHeads, X86Q8Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
+            case (_, 3): Run<ThreeHeads, X86Q8Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
+            default: Run<FourHeads, X86Q8Row>(q, hd, keys, values, rb, n, scale, sc, scStride, o); break;
         }
     }
 
     private static void Run<TH, TRow>(float* q, int hd, byte* keys, byte* values, long rb, int n, float scale, float* sc, int scStride, float* o)
         where TH : struct, IHeadCount
-        where TRow : struct, ICacheRow
+        where TRow : struct, IX86CacheRow
     {
         int nb = hd / 32;
         for (int p = 0; p < n; p++)
         {
             byte* row = keys + (p * rb);
 
-            // Ops.Dot's order: 8-float chunk c goes to acc0 when c is even, acc1 when odd.
+            // SimdOps.Dot's order: 8-float chunk c goes to acc0 when c is even, acc1 when odd.
             Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default;
             Vector256<float> a20 = default, a21 = default, a30 = default, a31 = default;
             for (int b = 0; b < nb; b++)
@@ -151,7 +95,7 @@ internal static unsafe class GroupedAttention
 
         for (int h = 0; h < TH.N; h++)
         {
-            Ops.Softmax(new Span<float>(sc + (h * scStride), n));
+            SimdOps.Softmax(sc + (h * scStride), n);
         }
 
         // out_h += s_h[p]·v_p for p in order, 32 values (one block, four chunks) of every head per pass over the rows.

@@ -1,0 +1,6 @@
+namespace EdgeLlm.Kernels.Model;
+
+internal struct FourHeads : IHeadCount
+{
+    public static int N => 4;
+}

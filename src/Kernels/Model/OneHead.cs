@@ -1,0 +1,6 @@
+namespace EdgeLlm.Kernels.Model;
+
+internal struct OneHead : IHeadCount
+{
+    public static int N => 1;
+}

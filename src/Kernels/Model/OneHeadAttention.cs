@@ -1,0 +1,61 @@
+namespace EdgeLlm.Kernels.Model;
+
+/// <summary>
+/// Attention one query head at a time: scores over the cache rows, softmax, the weighted sum of value rows, each
+/// quantized row dequantized first. On <see cref="ScalarOps"/> it is the scalar reference of every attention kernel;
+/// on <see cref="SimdOps"/> it is the twin the grouped kernels (<see cref="X86Attention"/>, <see cref="ArmAttention"/>)
+/// are bit-exact with, and the SIMD paths' kernel for shapes those do not cover (an F16 cache, groups over four,
+/// head sizes not in 32s).
+/// </summary>
+internal static unsafe class OneHeadAttention
+{
+    /// <summary>
+    /// Heads q, q + hd, … of one group against cache rows 0..n-1 (at <paramref name="keys"/> + p·rb, already offset to
+    /// the group's KV head): scores (times <paramref name="scale"/>) into sc + h·scStride, softmax, then the weighted sum
+    /// of value rows into o + h·hd; <paramref name="tmp"/> holds one dequantized row (hd floats).
+    /// </summary>
+    public static void Run<TOps>(KvCacheType type, int group, float* q, int hd, byte* keys, byte* values, long rb, int n, float scale, float* sc, int scStride, float* o, float* tmp)
+        where TOps : struct, IVectorOps
+    {
+        for (int h = 0; h < group; h++)
+        {
+            float* qh = q + (h * hd), s = sc + (h * scStride), oh = o + (h * hd);
+            for (int p = 0; p < n; p++)
+            {
+                s[p] = TOps.Dot(qh, Row<TOps>(keys + (p * rb), type, hd, tmp), hd) * scale;
+            }
+
+            TOps.Softmax(s, n);
+            new Span<float>(oh, hd).Clear();
+            for (int p = 0; p < n; p++)
+            {
+                TOps.AddScaled(oh, Row<TOps>(values + (p * rb), type, hd, tmp), s[p], hd);
+            }
+        }
+    }
+
+    /// <summary>A cache row's head slice as floats: in place for F32, else dequantized into <paramref name="tmp"/>.</summary>
+    private static float* Row<TOps>(byte* row, KvCacheType type, int hd, float* tmp)
+        where TOps : struct, IVectorOps
+    {
+        switch (type)
+        {
+            case KvCacheType.F32:
+                return (float*)row;
+            case KvCacheType.F16:
+                TOps.DequantizeF16((ushort*)row, tmp, hd);
+                return tmp;
+            default:
+                TOps.DequantizeQ8(row, tmp, hd);
+                return tmp;
+        }
+    }
+
+    /// <summary>Bytes from a cache row's start to KV head <paramref name="kvHead"/>'s slice.</summary>
+    public static long HeadOffset(KvCacheType type, int kvHead, int hd) => type switch
+    {
+        KvCacheType.F32 => (long)kvHead * hd * sizeof(float),
+        KvCacheType.F16 => (long)kvHead * hd * sizeof(ushort),
+        _ => (long)kvHead * hd / Quant.Q8_0.BlockSize * Quant.Q8_0.BlockBytes,
+    };
+}

@@ -1,0 +1,128 @@
+using EdgeLlm.Kernels.Model;
+
+namespace EdgeLlm.Kernels.Quant;
+
+/// <summary>
+/// Every kernel the forward pass runs, chosen once from a <see cref="KernelPath"/>: matrix × vector and the prefill
+/// tiles per weight type, attention, activation quantization, cache dequantization and the float vector operations.
+/// Nothing below the table tests an instruction set: <see cref="KernelPath.Scalar"/> runs the scalar reference of every
+/// operation, and each row of the table lists the scalar reference, then its x86 twin, then its arm64 twin.
+/// Which twin is bit-exact with which: docs/architecture.md, "Kernel table and paths".
+/// </summary>
+internal sealed unsafe class KernelTable
+{
+    private static readonly KernelTable?[] Tables = new KernelTable?[Enum.GetValues<KernelPath>().Length];
+
+    private KernelTable(KernelPath path)
+    {
+        Path = path;
+        bool x86 = path is KernelPath.Avx2 or KernelPath.AvxVnni, vnni = path == KernelPath.AvxVnni;
+        bool sdot = path == KernelPath.ArmDotProd;
+
+        // Matrix × vector, per weight type.
+        MatVecQ8_0 = path == KernelPath.Scalar ? &ScalarKernels.Q8_0<NoSink>
+            : x86 ? (vnni ? &X86Kernels.Q8_0<VnniDot, NoSink> : &X86Kernels.Q8_0<Avx2Dot, NoSink>)
+            : sdot ? &ArmKernels.Q8_0<SdotDot, NoSink> : &ArmKernels.Q8_0<AdvSimdDot, NoSink>;
+        MatVecQ4_0 = path == KernelPath.Scalar ? &ScalarKernels.Q4_0<NoSink>
+            : x86 ? (vnni ? &X86Kernels.Q4_0<VnniDot, NoSink> : &X86Kernels.Q4_0<Avx2Dot, NoSink>)
+            : sdot ? &ArmKernels.Q4_0<SdotDot, NoSink> : &ArmKernels.Q4_0<AdvSimdDot, NoSink>;
+        MatVecF32 = path == KernelPath.Scalar ? &ScalarKernels.F32 : x86 ? &FloatKernels.F32x86 : &FloatKernels.F32Arm;
+        MatVecF16 = path == KernelPath.Scalar ? &ScalarKernels.F16 : x86 ? &FloatKernels.F16x86 : &FloatKernels.F16Arm;
+
+        // The same, recording every block's int32 sum (tests).
+        SumsQ8_0 = path == KernelPath.Scalar ? &ScalarKernels.Q8_0<RecordSink>
+            : x86 ? (vnni ? &X86Kernels.Q8_0<VnniDot, RecordSink> : &X86Kernels.Q8_0<Avx2Dot, RecordSink>)
+            : sdot ? &ArmKernels.Q8_0<SdotDot, RecordSink> : &ArmKernels.Q8_0<AdvSimdDot, RecordSink>;
+        SumsQ4_0 = path == KernelPath.Scalar ? &ScalarKernels.Q4_0<RecordSink>
+            : x86 ? (vnni ? &X86Kernels.Q4_0<VnniDot, RecordSink> : &X86Kernels.Q4_0<Avx2Dot, RecordSink>)
+            : sdot ? &ArmKernels.Q4_0<SdotDot, RecordSink> : &ArmKernels.Q4_0<AdvSimdDot, RecordSink>;
+
+        // Matrix × matrix (prefill) tiles over a batch of tokens, bit-exact with the matrix × vector kernels.
+        GemmQ8_0 = path == KernelPath.Scalar ? &ScalarGemm.Q8_0
+            : x86 ? (vnni ? &X86Gemm.Q8_0<VnniDot> : &X86Gemm.Q8_0<Avx2Dot>)
+            : sdot ? &ArmGemm.Q8_0<SdotDot> : &ArmGemm.Q8_0<AdvSimdDot>;
+        GemmQ4_0 = path == KernelPath.Scalar ? &ScalarGemm.Q4_0
+            : x86 ? (vnni ? &X86Gemm.Q4_0<VnniDot> : &X86Gemm.Q4_0<Avx2Dot>)
+            : sdot ? &ArmGemm.Q4_0<SdotDot> : &ArmGemm.Q4_0<AdvSimdDot>;
+
+        // Activation quantization (one Q8_0 block) and the float vector operations.
+        bool simd = path != KernelPath.Scalar;
+        QuantizeBlock = simd ? &Q8Activations.QuantizeBlockSimd : &Q8Activations.QuantizeBlockScalar;
+        RmsNorm = simd ? &SimdOps.RmsNorm : &ScalarOps.RmsNorm;
+        Add = simd ? &SimdOps.Add : &ScalarOps.Add;
+        SwiGlu = simd ? &SimdOps.SwiGlu : &ScalarOps.SwiGlu;
+        Softmax = simd ? &SimdOps.Softmax : &ScalarOps.Softmax;
+        Dot = simd ? &SimdOps.Dot : &ScalarOps.Dot;
+        AddScaled = simd ? &SimdOps.AddScaled : &ScalarOps.AddScaled;
+        DequantizeQ8 = simd ? &SimdOps.DequantizeQ8 : &ScalarOps.DequantizeQ8;
+    }
+
+    /// <summary>The scalar reference table.</summary>
+    public static KernelTable Reference => For(KernelPath.Scalar);
+
+    /// <summary>The table of the best path this CPU supports.</summary>
+    public static KernelTable Best => For(KernelSelector.Best);
+
+    public KernelPath Path { get; }
+
+    public delegate*<in MatVecArgs, int, int, NoSink, void> MatVecQ8_0 { get; }
+
+    public delegate*<in MatVecArgs, int, int, NoSink, void> MatVecQ4_0 { get; }
+
+    public delegate*<in MatVecArgs, int, int, void> MatVecF32 { get; }
+
+    public delegate*<in MatVecArgs, int, int, void> MatVecF16 { get; }
+
+    public delegate*<in MatVecArgs, int, int, RecordSink, void> SumsQ8_0 { get; }
+
+    public delegate*<in MatVecArgs, int, int, RecordSink, void> SumsQ4_0 { get; }
+
+    public delegate*<in MatVecArgs, int, int, void> GemmQ8_0 { get; }
+
+    public delegate*<in MatVecArgs, int, int, void> GemmQ4_0 { get; }
+
+    public delegate*<float*, sbyte*, float*, int*, void> QuantizeBlock { get; }
+
+    public delegate*<float*, float*, float*, int, float, void> RmsNorm { get; }
+
+    public delegate*<float*, float*, int, void> Add { get; }
+
+    public delegate*<float*, float*, int, void> SwiGlu { get; }
+
+    public delegate*<float*, int, void> Softmax { get; }
+
+    public delegate*<float*, float*, int, float> Dot { get; }
+
+    public delegate*<float*, float*, float, int, void> AddScaled { get; }
+
+    public delegate*<byte*, float*, int, void> DequantizeQ8 { get; }
+
+    /// <summary>The table of <paramref name="path"/>; throws <see cref="NotSupportedException"/> when this CPU cannot run it.</summary>
+    public static KernelTable For(KernelPath path)
+    {
+        if (!KernelSelector.IsSupported(path))
+        {
+            throw new NotSupportedException(KernelSelector.WhyNotSupported(path));
+        }
+
+        return Tables[(int)path] ??= new KernelTable(path);
+    }
+
+    /// <summary>
+    /// The attention kernel for one KV head's group of query heads (the signature of <see cref="OneHeadAttention.Run{TOps}"/>):
+    /// the scalar reference one head at a time; on x86 and arm64 the grouped kernel when it covers the shape
+    /// (<see cref="IsGrouped"/>), else its one-head twin on <see cref="SimdOps"/>.
+    /// </summary>
+    public delegate*<KvCacheType, int, float*, int, byte*, byte*, long, int, float, float*, int, float*, float*, void> Attention(int headDim, int group, KvCacheType type) =>
+        Path == KernelPath.Scalar ? &OneHeadAttention.Run<ScalarOps>
+        : !IsGrouped(headDim, group, type) ? &OneHeadAttention.Run<SimdOps>
+        : Path is KernelPath.Avx2 or KernelPath.AvxVnni ? &X86Attention.Run : &ArmAttention.Run;
+
+    /// <summary>Whether <see cref="Attention"/> is a grouped kernel (every head of a KV group per pass over the cache) for this shape.</summary>
+    public bool IsGrouped(int headDim, int group, KvCacheType type) => Path switch
+    {
+        KernelPath.Avx2 or KernelPath.AvxVnni => X86Attention.Supported(headDim, group, type),
+        KernelPath.AdvSimd or KernelPath.ArmDotProd => ArmAttention.Supported(headDim, group, type),
+        _ => false,
+    };
+}
