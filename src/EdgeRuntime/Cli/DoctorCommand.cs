@@ -126,9 +126,9 @@ public static class DoctorCommand
         {
             // Threads 1 and a two-token cache: the check costs a map of the file, not the model's working memory.
             using var lm = LanguageModel.Load(full, new ModelLoadOptions { Threads = 1, ContextLength = 2 });
-            long parameters = lm.File.Tensors.Sum(t => t.ElementCount);
-            string types = string.Join("/", lm.File.Tensors.Select(t => t.Type).Distinct());
-            return DoctorCheck.Ok(item, $"{full}: {lm.Config.Name}, {parameters:N0} parameters ({types}), context {lm.Config.ContextLength}, GGUF v{lm.File.Version}");
+            var d = lm.Description;
+            string types = string.Join("/", d.TensorTypes.Select(t => t.Type));
+            return DoctorCheck.Ok(item, $"{full}: {d.Config.Name}, {d.Parameters:N0} parameters ({types}), context {d.Config.ContextLength}, GGUF v{d.GgufVersion}");
         }
         catch (Exception e) when (e is GgufFormatException or InvalidDataException or NotSupportedException or ArgumentException or IOException)
         {
