@@ -163,6 +163,12 @@ public sealed class LanguageModel : IDisposable
         }
     }
 
+    /// <summary>
+    /// A grammar bound to this model's vocabulary, the same instance generation uses for it: masks computed through it
+    /// (e.g. warming an action grammar at start-up) serve every later generation with that grammar.
+    /// </summary>
+    public Grammar.TokenGrammar BindGrammar(Grammar.CompiledGrammar grammar) => _generator.Bind(grammar);
+
     public void Dispose()
     {
         _pool.Dispose();

@@ -15,6 +15,7 @@ public class BenchCommandTests
     [
         "decode_tok_s", "prefill_tok_s", "llamacpp_decode_tok_s", "llamacpp_prefill_tok_s", "decode_ratio", "prefill_ratio",
         "bandwidth_bound_tok_s", "ttft_ms", "rss_beyond_map_mb", "threads", "file", "type", "bandwidth_gbs", "pct_of_bound",
+        "dram_bandwidth_gbs", "dram_bound_tok_s", "pct_of_dram_bound", "working_set_bytes", "working_set_probe_bytes", "dram_probe_bytes", "llc_bytes", "llc_source",
     ];
 
     private static string RepoRoot
@@ -65,6 +66,23 @@ public class BenchCommandTests
             Assert.That(json.GetProperty("bandwidth_gbs").GetDouble(), Is.GreaterThan(0));
             Assert.That(json.GetProperty("bandwidth_bound_tok_s").GetDouble(), Is.GreaterThan(0));
             Assert.That(json.GetProperty("pct_of_bound").GetDouble(), Is.GreaterThan(0));
+            Assert.That(json.GetProperty("dram_bandwidth_gbs").GetDouble(), Is.GreaterThan(0));
+            Assert.That(json.GetProperty("dram_bound_tok_s").GetDouble(), Is.GreaterThan(0));
+            Assert.That(json.GetProperty("llc_source").GetString(), Is.Not.Empty);
+            Assert.That(stderr, Does.Contain("working-set GB/s").And.Contain("DRAM bound").And.Contain("bounds     working set"), "the table (stderr with --json) prints both bounds");
+
+            // The working-set probe reads one decode step's bytes (to the page); the DRAM one at least 4x the L3.
+            long ws = json.GetProperty("working_set_bytes").GetInt64();
+            Assert.That(json.GetProperty("working_set_probe_bytes").GetInt64(), Is.InRange(Math.Max(4096, ws - 4096), ws));
+            long parts = json.GetProperty("weight_bytes_per_token").GetInt64() + json.GetProperty("kv_bytes_per_token").GetInt64();
+            Assert.That(ws, Is.InRange(parts - 1, parts + 1), "weights + the average KV cache a step reads");
+            long dramBytes = json.GetProperty("dram_probe_bytes").GetInt64();
+            Assert.That(dramBytes, Is.GreaterThanOrEqualTo(MemoryBandwidth.MinDramBufferBytes));
+            if (json.GetProperty("llc_bytes").ValueKind == JsonValueKind.Number)
+            {
+                Assert.That(dramBytes, Is.GreaterThanOrEqualTo(4 * json.GetProperty("llc_bytes").GetInt64()));
+            }
+
             Assert.That(json.GetProperty("rss_beyond_map_mb").GetDouble(), Is.GreaterThan(0).And.LessThan(4096));
             Assert.That(json.GetProperty("model_map_rss_mb").GetDouble(), Is.GreaterThan(0), "the model's mapping was found in smaps");
             Assert.That(json.GetProperty("peak_rss_mb").GetDouble(), Is.GreaterThanOrEqualTo(json.GetProperty("rss_mb").GetDouble()));

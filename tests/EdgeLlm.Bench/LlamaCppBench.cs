@@ -19,7 +19,7 @@ public sealed class LlamaCppBenchFactory : IBenchBackendFactory
     public IBenchBackend Create(string modelPath, int threads, int contextLength) => new LlamaCppBackend(modelPath, threads, contextLength);
 }
 
-internal sealed class LlamaCppBackend : IBenchBackend
+internal sealed partial class LlamaCppBackend : IBenchBackend
 {
     private static readonly Lazy<string> Native = new(InitNative, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly StringBuilder Log = new();

@@ -123,7 +123,10 @@ public class LocalPromptTests
     [Test]
     public async Task WithoutAMeterTheEnergyFieldsAreNull()
     {
-        await using var service = await InProcessService.StartAsync(InProcessService.Defaults(), engine: new ScriptedEngine());
+        // a chosen power source that is absent (no I2C bus here): one warning, and no energy meter
+        var options = InProcessService.Defaults() with { Power = new EdgeLlm.Device.Power.PowerOptions { Source = "ina219", I2cBus = 250 } };
+        await using var service = await InProcessService.StartAsync(options, engine: new ScriptedEngine());
+        Assert.That(service.Services.GetRequiredService<IEnergyMeter>(), Is.SameAs(NoEnergyMeter.Instance));
         await using var client = await TestClient.ConnectAsync(service.Endpoint);
         await client.SubscribeAsync("n/replies");
         await client.PublishAsync(service.Topics.Prompt, Json.Prompt("n1", "x"), "n/replies");

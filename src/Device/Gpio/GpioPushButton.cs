@@ -129,9 +129,13 @@ public sealed class GpioPushButton : IPushButton
                     return;
                 }
 
-                // An edge after this timer fired but before we got the lock re-armed it: that burst goes on.
-                if (_time.GetUtcNow() - _lastEdge < _debounce)
+                // The burst goes on: an edge came after this timer fired but before we got the lock, or a system timer
+                // fired a little early (its millisecond ticks are not the clock's). Wait out the rest of the quiet time;
+                // returning without a timer armed lost the press for good (seen with TimeProvider.System).
+                var quiet = _time.GetUtcNow() - _lastEdge;
+                if (quiet < _debounce)
                 {
+                    _settleTimer.Change(_debounce - quiet, Timeout.InfiniteTimeSpan);
                     return;
                 }
 

@@ -59,6 +59,25 @@ public static class BenchPlugin
         "--vs-llamacpp loads the llama.cpp plugin (LLamaSharp) at run time, which this Native AOT build cannot do: " +
         "run bench from the JIT build (`dotnet run --project src/EdgeRuntime -c Release -- bench ...` or hardware/publish.sh --mode r2r)";
 
+    /// <summary>
+    /// The plugin's factory when <paramref name="o"/> asks for llama.cpp (<c>--vs-llamacpp</c>), else null; in a build
+    /// without plugin loading, the one-line <see cref="NotSupportedException"/> of <see cref="NotSupportedMessage"/>.
+    /// </summary>
+    public static IBenchBackendFactory? LoadIfAsked(BenchOptions o)
+    {
+        if (!o.VsLlamaCpp)
+        {
+            return null;
+        }
+
+        if (!IsSupported)
+        {
+            throw new NotSupportedException(NotSupportedMessage);
+        }
+
+        return Load(o.LlamaCppPlugin);
+    }
+
     /// <summary>Loads the plugin and returns its factory; a missing or unusable plugin is a one-line <see cref="InvalidOperationException"/>.</summary>
     [RequiresUnreferencedCode("loads a plugin assembly and binds to the host's types by name")]
     [RequiresDynamicCode("runs the plugin's IL, which needs the JIT")]

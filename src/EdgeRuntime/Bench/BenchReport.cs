@@ -31,6 +31,18 @@ public static class BenchReport
             w.WriteNumber("kv_cache_mb", Round(r.KvCacheMb));
             w.WriteString("kv_cache", r.KvCacheType);
             w.WriteNumber("bandwidth_1t_gbs", Round(r.Bandwidth1Gbs));
+            w.WriteNumber("working_set_bytes", (long)Math.Ceiling(r.BytesPerToken));
+            w.WriteNumber("working_set_probe_bytes", r.WorkingSetProbeBytes);
+            w.WriteNumber("dram_probe_bytes", r.DramProbeBytes);
+            Number(w, "llc_bytes", r.LastLevelCache?.Bytes);
+            if (r.LastLevelCache is { } llc)
+            {
+                w.WriteString("llc_source", llc.Source);
+            }
+            else
+            {
+                w.WriteNull("llc_source");
+            }
             var m = r.Memory;
             Number(w, "rss_beyond_map_mb", m?.PrivateBeyondMapMb);
             Number(w, "rss_mb", m?.RssMb);
@@ -70,6 +82,10 @@ public static class BenchReport
         sb.AppendLine(inv, $"model      {r.ModelName} ({r.WeightType}), {Path.GetFileName(r.Options.ModelPath)}; kernel {r.Kernel}; context {r.ContextLength}");
         sb.AppendLine(inv, $"workload   prompt {r.Options.PromptTokens} tokens, generate {r.Options.GenTokens} tokens greedy; median of {r.Options.Repetitions} repetitions after warm-up");
         sb.AppendLine(inv, $"per token  {r.WeightBytesPerToken / Mb:F1} MB of weights + {r.KvBytesPerToken / Mb:F2} MB of KV cache read (average over the decode)");
+        string l3 = r.LastLevelCache?.Bytes is { } b
+            ? string.Create(inv, $"at least 4x the {b / Mb:F0} MB L3 ({r.LastLevelCache.Source})")
+            : $"L3 unknown: {r.LastLevelCache?.Source ?? "not read"}";
+        sb.AppendLine(inv, $"bounds     working set: the same threads read a {r.WorkingSetProbeBytes / Mb:F1} MB buffer (one decode step's reads, so the same cache level as the model); DRAM: a {r.DramProbeBytes / Mb:F0} MB buffer, {l3}");
         if (r.LlamaCppDescription is not null)
         {
             sb.AppendLine(inv, $"llama.cpp  {r.LlamaCppDescription}");
@@ -83,7 +99,7 @@ public static class BenchReport
         }
 
         sb.AppendLine();
-        sb.AppendLine("threads  engine      prefill tok/s  decode tok/s  TTFT ms   bandwidth GB/s  bound tok/s  % of bound");
+        sb.AppendLine("threads  engine      prefill tok/s  decode tok/s  TTFT ms  working-set GB/s  bound tok/s  % of bound  DRAM GB/s  DRAM bound  % of DRAM");
         foreach (var run in r.Runs)
         {
             Row(sb, run.Threads, "edgellm", run.Ours, run);
@@ -99,8 +115,11 @@ public static class BenchReport
     }
 
     private static void Row(StringBuilder sb, int threads, string engine, EngineNumbers n, ThreadResult run) =>
-        sb.AppendLine(CultureInfo.InvariantCulture,
-            $"{threads,7}  {engine,-10}  {n.PrefillTokS,13:F1}  {n.DecodeTokS,12:F1}  {n.TtftMs,7:F1}  {run.BandwidthGbs,14:F1}  {run.BoundTokS,11:F0}  {100 * n.DecodeTokS / run.BoundTokS,9:F0} %");
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"{threads,7}  {engine,-10}  {n.PrefillTokS,13:F1}  {n.DecodeTokS,12:F1}  {n.TtftMs,7:F1}  {run.BandwidthGbs,16:F1}  {run.BoundTokS,11:F0}  {Pct(n.DecodeTokS, run.BoundTokS),8:F0} %" +
+            $"  {run.DramBandwidthGbs,9:F1}  {run.DramBoundTokS,10:F0}  {Pct(n.DecodeTokS, run.DramBoundTokS),7:F0} %"));
+
+    private static double Pct(double value, double bound) => bound > 0 ? 100 * value / bound : double.NaN;
 
     private static void WriteRun(Utf8JsonWriter w, BenchResult r, ThreadResult run)
     {
@@ -118,6 +137,10 @@ public static class BenchReport
         w.WriteNumber("bandwidth_bound_tok_s", Round(run.BoundTokS));
         w.WriteNumber("pct_of_bound", Round(100 * run.Ours.DecodeTokS / run.BoundTokS));
         Number(w, "llamacpp_pct_of_bound", l is null ? null : 100 * l.DecodeTokS / run.BoundTokS);
+        w.WriteNumber("dram_bandwidth_gbs", Round(run.DramBandwidthGbs));
+        w.WriteNumber("dram_bound_tok_s", Round(run.DramBoundTokS));
+        Number(w, "pct_of_dram_bound", Pct(run.Ours.DecodeTokS, run.DramBoundTokS));
+        Number(w, "llamacpp_pct_of_dram_bound", l is null ? null : Pct(l.DecodeTokS, run.DramBoundTokS));
         w.WriteNumber("bytes_per_token", Math.Round(r.BytesPerToken));
         if (l is not null)
         {

@@ -18,5 +18,14 @@ public sealed record BenchResult(
 {
     public double BytesPerToken => WeightBytesPerToken + KvBytesPerToken;
 
+    /// <summary>The working-set probe's buffer (one decode step's reads), 0 when not measured.</summary>
+    public long WorkingSetProbeBytes { get; init; }
+
+    /// <summary>The DRAM probe's buffer, 0 when not measured.</summary>
+    public long DramProbeBytes { get; init; }
+
+    /// <summary>The level-3 cache the DRAM buffer is sized from, or why it is unknown.</summary>
+    public LastLevelCache? LastLevelCache { get; init; }
+
     public ThreadResult Primary => Runs.First(r => r.Threads == Options.Threads);
 }

@@ -1,26 +1,19 @@
 namespace EdgeLlm.EdgeRuntime.Bench;
 
 /// <summary>
-/// Runs the measurements: per thread count, warm-up of each engine, the bandwidth, then repetitions alternating ours
-/// and llama.cpp (the order swapped every repetition so a drift of the shared machine hits both alike), medians.
-/// Memory is read after our warm-up and before llama.cpp is ever loaded, so its buffers are not counted as ours.
+/// Runs the measurements: per thread count, warm-up of each engine, the two bandwidth probes (working set and DRAM,
+/// with the same threads), then repetitions alternating ours and llama.cpp (the order swapped every repetition so a
+/// drift of the shared machine hits both alike), the probes again, medians. Memory is read after our warm-up and
+/// before the probes' buffers or llama.cpp exist, so neither is counted as ours.
 /// </summary>
 public static class BenchRunner
 {
     public static BenchResult Run(BenchOptions o, Action<string> log)
     {
-        IBenchBackendFactory? llamaFactory = null;
-        if (o.VsLlamaCpp)
-        {
-            if (!BenchPlugin.IsSupported)
-            {
-                throw new NotSupportedException(BenchPlugin.NotSupportedMessage);
-            }
-
-            llamaFactory = BenchPlugin.Load(o.LlamaCppPlugin);
-        }
-
-        MemoryBandwidth? bandwidth = null;
+        IBenchBackendFactory? llamaFactory = BenchPlugin.LoadIfAsked(o);
+        MemoryBandwidth? bandwidth = null, dram = null;
+        LastLevelCache llc = LastLevelCache.Read();
+        DecodeWorkingSet? workingSet = null;
         double bw1 = 0;
         var runs = new List<ThreadResult>();
         ProcessMemory? memory = null;
@@ -59,12 +52,15 @@ public static class BenchRunner
                 log($"bench: {threads} thread(s): warm-up");
                 ours.Run(prompt, o.GenTokens);
                 ours.Run(prompt, o.GenTokens);
-                if (bandwidth is null)
+                if (bandwidth is null || dram is null || workingSet is null)
                 {
-                    // Memory first: the bandwidth buffer and llama.cpp must not count as ours, not even in the peak.
+                    // Memory first: the probes' buffers and llama.cpp must not count as ours, not even in the peak.
                     memory = ProcessMemory.Read(o.ModelPath);
-                    bandwidth = new MemoryBandwidth();
-                    log($"bench: streaming read over {bandwidth.BufferBytes >> 20} MB (LLC {bandwidth.LastLevelCacheBytes >> 20} MB)");
+                    workingSet = DecodeWorkingSet.For(weightBytes, kvPerPosition, o.PromptTokens, o.GenTokens);
+                    bandwidth = new MemoryBandwidth(workingSet.Bytes);
+                    dram = new MemoryBandwidth(MemoryBandwidth.DramBufferBytes(llc));
+                    log($"bench: streaming read over the decode working set ({bandwidth.BufferBytes / (1024.0 * 1024.0):F1} MB) and for DRAM over {dram.BufferBytes >> 20} MB " +
+                        (llc.Bytes is { } l3 ? $"(at least 4x the {l3 >> 20} MB L3, {llc.Source})" : $"({llc.Source})"));
                     bw1 = bandwidth.Measure(1);
                 }
 
@@ -77,6 +73,7 @@ public static class BenchRunner
                 }
 
                 double bw = threads == 1 ? bw1 : bandwidth.Measure(threads);
+                double bwDram = dram.Measure(threads);
                 var mine = new List<BenchRun>();
                 var theirs = new List<BenchRun>();
                 for (int r = 0; r < o.Repetitions; r++)
@@ -103,18 +100,27 @@ public static class BenchRunner
 
                 // Bandwidth again after the runs: the better of the two is the bound (the machine is shared).
                 bw = Math.Max(bw, bandwidth.Measure(threads));
-                double bytesPerToken = weightBytes + KvBytesPerToken(kvPerPosition, o);
+                bwDram = Math.Max(bwDram, dram.Measure(threads));
+                double bytesPerToken = workingSet.Bytes;
                 int matching = theirs.Count == 0 ? 0 : MatchingPrefix(mine[^1].Tokens, theirs[^1].Tokens);
-                runs.Add(new ThreadResult(threads, Medians(mine), theirs.Count == 0 ? null : Medians(theirs), bw, bw * 1e9 / bytesPerToken, matching));
+                runs.Add(new ThreadResult(threads, Medians(mine), theirs.Count == 0 ? null : Medians(theirs), bw, bw * 1e9 / bytesPerToken, matching,
+                    bwDram, bwDram * 1e9 / bytesPerToken));
             }
         }
         finally
         {
             bandwidth?.Dispose();
+            dram?.Dispose();
         }
 
-        return new BenchResult(o, modelName, weightType, kernel, context, weightBytes, KvBytesPerToken(kvPerPosition, o), kvCacheMb, kvCacheType, bw1,
-            memory, llamaDescription, runs);
+        var ws = DecodeWorkingSet.For(weightBytes, kvPerPosition, o.PromptTokens, o.GenTokens);
+        return new BenchResult(o, modelName, weightType, kernel, context, weightBytes, ws.KvBytes, kvCacheMb, kvCacheType, bw1,
+            memory, llamaDescription, runs)
+        {
+            WorkingSetProbeBytes = bandwidth?.BufferBytes ?? 0,
+            DramProbeBytes = dram?.BufferBytes ?? 0,
+            LastLevelCache = llc,
+        };
     }
 
     /// <summary>BOS, then tokens from a fixed pseudo-random sequence that avoids BOS/EOS and the first ids (unk/control).</summary>
@@ -141,9 +147,6 @@ public static class BenchRunner
 
         return tokens;
     }
-
-    /// <summary>Average KV bytes a decode step reads: every cached position of every pass, at positions P..P+G-1.</summary>
-    private static double KvBytesPerToken(double perPosition, BenchOptions o) => perPosition * (o.PromptTokens + ((o.GenTokens + 1) / 2.0));
 
     private static EngineNumbers Medians(List<BenchRun> runs) => new(
         Median(runs.Select(r => r.PrefillTokensPerSecond)),

@@ -5,27 +5,37 @@ using System.Runtime.InteropServices;
 namespace EdgeLlm.EdgeRuntime.Bench;
 
 /// <summary>
-/// This machine's streaming read bandwidth, measured the way a decode step reads its weights: a vectorized sum over
-/// a buffer at least 4x the last-level cache (so it comes from DRAM), split in contiguous chunks over N threads that
-/// start together. The best of several passes, as STREAM reports it.
+/// Streaming read bandwidth, measured the way a decode step reads its weights: a vectorized sum over a buffer split in
+/// contiguous chunks over N threads that start together, the best of several passes (as STREAM reports it). The buffer
+/// size decides what is measured: one decode step's working set (<see cref="DecodeWorkingSet"/>) sits in the same cache
+/// level as the model's data, so it gives the bound that decode can reach; a buffer at least 4× the last-level cache
+/// (<see cref="DramBufferBytes"/>) measures DRAM.
 /// </summary>
 public sealed class MemoryBandwidth : IDisposable
 {
+    /// <summary>The DRAM buffer when the last-level cache size is unknown or small: 4× the largest L3 of typical boards.</summary>
+    public const long MinDramBufferBytes = 256L << 20;
+
     private readonly ulong[] buffer;
     private readonly long bytes;
 
-    public MemoryBandwidth(long? bufferBytes = null)
+    /// <summary>A probe over <paramref name="bufferBytes"/> bytes (rounded down to whole pages, at least one), touched once so a pass measures reads, not page faults.</summary>
+    public MemoryBandwidth(long bufferBytes)
     {
-        LastLevelCacheBytes = ReadLastLevelCache();
-        bytes = bufferBytes ?? Math.Max(4 * LastLevelCacheBytes, 256L << 20);
-        bytes = Math.Min(bytes - (bytes % 4096), (long)Array.MaxLength * sizeof(ulong) / 2);
+        bytes = Math.Max(4096, bufferBytes - (bufferBytes % 4096));
+        bytes = Math.Min(bytes, (long)Array.MaxLength * sizeof(ulong) / 2);
         buffer = GC.AllocateUninitializedArray<ulong>((int)(bytes / sizeof(ulong)), pinned: true);
-        buffer.AsSpan().Fill(1); // touch every page so a pass measures reads, not page faults
+        buffer.AsSpan().Fill(1);
+    }
+
+    /// <summary>The DRAM probe's buffer: 4× the level-3 cache, at least <see cref="MinDramBufferBytes"/>.</summary>
+    public static long DramBufferBytes(LastLevelCache llc)
+    {
+        ArgumentNullException.ThrowIfNull(llc);
+        return llc.Bytes is { } b ? Math.Max(4 * b, MinDramBufferBytes) : MinDramBufferBytes;
     }
 
     public long BufferBytes => bytes;
-
-    public long LastLevelCacheBytes { get; }
 
     /// <summary>Best read bandwidth in GB/s (1e9 bytes) over <paramref name="passes"/> passes with <paramref name="threads"/> threads.</summary>
     public double Measure(int threads, int passes = 5)
@@ -33,6 +43,10 @@ public sealed class MemoryBandwidth : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         double best = 0;
         int chunk = buffer.Length / threads / 64 * 64; // elements per thread
+
+        // A buffer that fits a cache is read several times per pass, so a pass lasts long enough (≥ 256 MB read) that
+        // starting and joining the threads does not count; a DRAM-sized one once.
+        int sweeps = (int)Math.Clamp(MinDramBufferBytes / Math.Max(1, (long)chunk * sizeof(ulong) * threads), 1, 1 << 16);
         long sink = 0;
         for (int p = 0; p < passes; p++)
         {
@@ -45,7 +59,13 @@ public sealed class MemoryBandwidth : IDisposable
                 workers[t] = new Thread(() =>
                 {
                     go.SignalAndWait();
-                    sums[id] = Sum(buffer.AsSpan(id * chunk, chunk));
+                    long s = 0;
+                    for (int i = 0; i < sweeps; i++)
+                    {
+                        s += Sum(buffer.AsSpan(id * chunk, chunk));
+                    }
+
+                    sums[id] = s;
                 })
                 { IsBackground = true, Name = "bench-bandwidth" };
                 workers[t].Start();
@@ -59,7 +79,7 @@ public sealed class MemoryBandwidth : IDisposable
             }
 
             double seconds = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
-            best = Math.Max(best, (double)chunk * sizeof(ulong) * threads / seconds / 1e9);
+            best = Math.Max(best, (double)chunk * sizeof(ulong) * threads * sweeps / seconds / 1e9);
             sink += sums.Sum();
         }
 
@@ -87,41 +107,5 @@ public sealed class MemoryBandwidth : IDisposable
         }
 
         return (long)Vector.Sum(a0 + a1 + a2 + a3);
-    }
-
-    /// <summary>The largest data/unified cache of CPU 0 from sysfs; 32 MB when unknown.</summary>
-    private static long ReadLastLevelCache()
-    {
-        long best = 0;
-        try
-        {
-            const string root = "/sys/devices/system/cpu/cpu0/cache";
-            if (Directory.Exists(root))
-            {
-                foreach (string dir in Directory.GetDirectories(root, "index*"))
-                {
-                    string sizeFile = Path.Combine(dir, "size"), typeFile = Path.Combine(dir, "type");
-                    if (!File.Exists(sizeFile) || (File.Exists(typeFile) && File.ReadAllText(typeFile).Trim() == "Instruction"))
-                    {
-                        continue;
-                    }
-
-                    string s = File.ReadAllText(sizeFile).Trim();
-                    long mult = s.EndsWith('K') ? 1024 : s.EndsWith('M') ? 1024 * 1024 : 1;
-                    if (long.TryParse(s.TrimEnd('K', 'M'), out long v))
-                    {
-                        best = Math.Max(best, v * mult);
-                    }
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-
-        return best > 0 ? best : 32L << 20;
     }
 }

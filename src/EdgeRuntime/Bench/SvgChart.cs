@@ -41,7 +41,7 @@ public static class SvgChart
             Legend(sb, ref lx, ly, LlamaColor, "llama.cpp (LLamaSharp)", bar: true);
         }
 
-        Legend(sb, ref lx, ly, BoundColor, "memory-bandwidth bound (decode)", bar: false);
+        Legend(sb, ref lx, ly, BoundColor, "working-set bandwidth bound (decode)", bar: false);
         sb.Append("</svg>\n");
         return sb.ToString();
     }

@@ -25,10 +25,11 @@ public static class BenchCommand
         var plugin = new Option<FileInfo?>("--llamacpp-plugin") { Description = $"the llama.cpp bench plugin (default: {BenchPlugin.DefaultRelativePath} in this repository)" };
         var json = new Option<bool>("--json") { Description = "print one JSON line (last line of stdout) instead of the table" };
         var chart = new Option<FileInfo?>("--chart") { Description = "write an SVG chart of tokens/s per thread count" };
+        var jsonSchema = new Option<FileInfo?>("--json-schema") { Description = "instead: decode with this schema's token mask against decode without it (and llama.cpp's grammar sampler with --vs-llamacpp)" };
 
         var cmd = new Command("bench", "measure prefill/decode tokens per second, time to first token, memory and the bandwidth bound")
         {
-            model, threads, promptTokens, genTokens, reps, threadsList, context, kv, vs, plugin, json, chart,
+            model, threads, promptTokens, genTokens, reps, threadsList, context, kv, vs, plugin, json, chart, jsonSchema,
         };
         cmd.SetAction(parse => CliRunner.Run(() =>
         {
@@ -56,6 +57,23 @@ public static class BenchCommand
             if (!File.Exists(options.ModelPath))
             {
                 throw new ArgumentException($"model file not found: {options.ModelPath}");
+            }
+
+            if (parse.GetValue(jsonSchema) is { } schemaFile)
+            {
+                var grammar = GenerateCommand.LoadConstraint(schemaFile, null)!;
+                var g = GrammarBench.Run(options, grammar, line => Console.Error.WriteLine(line));
+                if (parse.GetValue(json))
+                {
+                    Console.Error.Write(g.Table());
+                    Console.Out.WriteLine(g.Json());
+                }
+                else
+                {
+                    Console.Out.Write(g.Table());
+                }
+
+                return 0;
             }
 
             var result = BenchRunner.Run(options, line => Console.Error.WriteLine(line));

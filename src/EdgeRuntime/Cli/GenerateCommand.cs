@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeLlm.Kernels;
 using EdgeLlm.Kernels.Generation;
+using EdgeLlm.Kernels.Grammar;
 
 namespace EdgeLlm.EdgeRuntime.Cli;
 
@@ -22,15 +23,20 @@ public static class GenerateCommand
         var context = new Option<int>("--context", "-c") { Description = "context length in tokens (0 = the model's)", DefaultValueFactory = _ => 0 };
         var kv = KvCacheOption.Create();
         var stop = new Option<string[]>("--stop") { Description = "stop before this text (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var jsonSchema = new Option<FileInfo?>("--json-schema") { Description = "constrain the output to JSON valid against this JSON Schema file (docs/structured-output.md)" };
+        var grammar = new Option<FileInfo?>("--grammar") { Description = "constrain the output to this GBNF grammar file (llama.cpp's syntax, start rule 'root')" };
 
         var cmd = new Command("generate", "stream a completion to stdout")
         {
-            model, prompt, maxTokens, temperature, topK, topP, repeat, seed, threads, context, kv, stop,
+            model, prompt, maxTokens, temperature, topK, topP, repeat, seed, threads, context, kv, stop, jsonSchema, grammar,
         };
         cmd.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
+            // The grammar first: a bad schema or grammar is reported before the model is loaded.
+            var constraint = LoadConstraint(parse.GetValue(jsonSchema), parse.GetValue(grammar));
             var options = new GenerationOptions
             {
+                Grammar = constraint,
                 MaxTokens = parse.GetValue(maxTokens),
                 StopStrings = parse.GetValue(stop) ?? [],
                 Sampling = new SamplingOptions
@@ -64,11 +70,47 @@ public static class GenerateCommand
                         $"edgellm: finish {s.FinishReason.ToString().ToLowerInvariant()}, prompt {s.PromptTokens} tokens " +
                         $"({s.PrefillTokensPerSecond:F1} tok/s), completion {s.CompletionTokens} tokens ({s.TokensPerSecond:F1} tok/s), " +
                         $"first token {s.TimeToFirstTokenMs:F1} ms");
+                    if (s.GrammarComplete == false)
+                    {
+                        // the budget or a stop string cut the structure: say so, and fail, since the output does not validate
+                        Console.Error.WriteLine($"edgellm: the output is incomplete: the {(parse.GetValue(jsonSchema) is null ? "grammar" : "schema")} was not finished within {options.MaxTokens} tokens (raise -n)");
+                        return 3;
+                    }
                 }
             }
 
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>The grammar of --json-schema or --grammar (not both); a file or grammar problem is an ArgumentException (one line, exit 1).</summary>
+    public static CompiledGrammar? LoadConstraint(FileInfo? jsonSchema, FileInfo? gbnf)
+    {
+        if (jsonSchema is not null && gbnf is not null)
+        {
+            throw new ArgumentException("--json-schema and --grammar cannot be used together");
+        }
+
+        var file = jsonSchema ?? gbnf;
+        if (file is null)
+        {
+            return null;
+        }
+
+        if (!file.Exists)
+        {
+            throw new ArgumentException($"{(jsonSchema is null ? "--grammar" : "--json-schema")}: file not found: {file.FullName}");
+        }
+
+        string text = File.ReadAllText(file.FullName);
+        try
+        {
+            return jsonSchema is not null ? CompiledGrammar.FromJsonSchema(text) : CompiledGrammar.FromGbnf(text);
+        }
+        catch (GrammarException e)
+        {
+            throw new ArgumentException($"{file.Name}: {e.Message}", e);
+        }
     }
 }

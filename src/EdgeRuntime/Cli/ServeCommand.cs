@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeLlm.Device.Power;
+using EdgeLlm.EdgeRuntime.Power;
 using EdgeLlm.EdgeRuntime.Service;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -120,9 +123,11 @@ public static class ServeCommand
             }
 
             IInferenceEngine engine;
+            EnergySelection energy;
             try
             {
-                engine = LanguageModelEngine.Load(options.ModelPath, options.Threads, options.ContextLength, options.KvCache, collectAfterLoad: true);
+                energy = await ChooseThreadsAsync(options, level, cancellationToken).ConfigureAwait(false);
+                engine = LanguageModelEngine.Load(options.ModelPath, energy.Threads, options.ContextLength, options.KvCache, collectAfterLoad: true);
             }
             catch (Exception e)
             {
@@ -133,6 +138,7 @@ public static class ServeCommand
             try
             {
                 using var host = ServiceHost.Build(options, engine, configuration, level);
+                host.Services.GetRequiredService<DeviceStatus>().Energy = energy;
                 Console.Error.WriteLine($"edgellm serve: model {engine.ModelName} ({engine.KernelPath}), " +
                     (options.Broker is null ? $"embedded broker on {options.BindAddress}:{options.MqttPort}" : $"broker {options.Broker}") +
                     $", device {options.DeviceId}");
@@ -150,5 +156,44 @@ public static class ServeCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// Energy:Mode (docs/power.md): efficient loads the model once per thread count and measures each on the power
+    /// source before the service starts (the engine's thread count is fixed when it loads).
+    /// </summary>
+    private static async Task<EnergySelection> ChooseThreadsAsync(ServiceOptions options, LogLevel level, CancellationToken cancellationToken)
+    {
+        // logs as the host writes them: one line each, on stderr
+        using var logs = LoggerFactory.Create(b => b.SetMinimumLevel(level)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            }));
+        var log = logs.CreateLogger("EdgeLlm.EdgeRuntime.Power.ThreadEnergyCalibrator");
+        IPowerMonitor? monitor = null;
+        if (options.Energy.Mode == EnergyOptions.Efficient)
+        {
+            try
+            {
+                monitor = PowerMonitorFactory.Open(options.Power);
+            }
+            catch (Exception e) when (e is PowerSourceException or ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                log.LogWarning("energy: no power source: {Error}", e.Message);
+            }
+        }
+
+        using (monitor)
+        {
+            var calibrator = new ThreadEnergyCalibrator(monitor,
+                threads => LanguageModelEngine.Load(options.ModelPath, threads, options.ContextLength, options.KvCache), log)
+            {
+                SampleHz = options.Power.SampleHz,
+            };
+            return await calibrator.SelectAsync(options.Energy, options.Threads, Environment.ProcessorCount, cancellationToken).ConfigureAwait(false);
+        }
     }
 }

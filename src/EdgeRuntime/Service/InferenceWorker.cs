@@ -108,6 +108,7 @@ public sealed class InferenceWorker(
                     MaxTokens = request.MaxTokens,
                     Sampling = request.Sampling,
                     StopStrings = request.Stop,
+                    Grammar = request.Grammar,
                 };
                 GenerationStats? stats = null;
                 var measurement = StartMeasurement(request);

@@ -12,10 +12,16 @@ public sealed class MqttService(
     PromptGateway gateway,
     StatusPublisher status,
     ServiceOptions options,
-    ILogger<MqttService> log) : IHostedService
+    ILogger<MqttService> log,
+    IntentHandler? intents = null) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (intents is not null)
+        {
+            gateway.Intents = intents.HandleMessageAsync;
+        }
+
         gateway.Start();
         status.Start();
         await connection.StartAsync(gateway.HandleMessageAsync, gateway.HandleConnectedAsync, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);

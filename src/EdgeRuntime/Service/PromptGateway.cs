@@ -194,6 +194,42 @@ public sealed class PromptGateway
         return await job.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// As <see cref="SubmitLocalAsync"/>, but nothing is published: the outcome is for the caller alone (an intent,
+    /// which answers with its own reply). A full queue is a "busy" outcome.
+    /// </summary>
+    public async Task<PromptOutcome> SubmitInternalAsync(PromptRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!_accepting)
+        {
+            return PromptOutcome.Error(request.Id, ErrorCodes.Busy, "the service is stopping");
+        }
+
+        var job = new PromptJob(request, ReplyTarget.Internal, "internal\n" + Interlocked.Increment(ref _duplicates) + "\n" + request.Id, null);
+        lock (_heldLock)
+        {
+            _held[job.Key] = job;
+        }
+
+        if (!_queue.TryEnqueue(job))
+        {
+            lock (_heldLock)
+            {
+                _held.Remove(job.Key);
+            }
+
+            Interlocked.Increment(ref _errors);
+            return PromptOutcome.Error(request.Id, ErrorCodes.Busy, $"queue full ({_queue.Capacity} waiting); try again later");
+        }
+
+        _status.PublishSoon();
+        return await job.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The intents' handler, when actions are configured (its topic is subscribed and routed to it).</summary>
+    public Func<Delivery, Task>? Intents { get; set; }
+
     /// <summary>A request for <see cref="SubmitLocalAsync"/> with the service's defaults (max tokens, sampling), streamed.</summary>
     public PromptRequest LocalRequest(string id, string prompt) => new()
     {
@@ -216,6 +252,11 @@ public sealed class PromptGateway
         }
 
         yield return (_topics.Cancel, MqttQualityOfServiceLevel.AtMostOnce);
+        if (Intents is not null)
+        {
+            yield return (_topics.Intent, MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
         if (HomeAssistant)
         {
             yield return (_topics.HomeAssistantStatus, MqttQualityOfServiceLevel.AtMostOnce);
@@ -238,6 +279,13 @@ public sealed class PromptGateway
         if (topic == _topics.Prompt || topic == Topics.FleetPrompt)
         {
             HandlePrompt(delivery);
+            return Task.CompletedTask;
+        }
+
+        if (topic == _topics.Intent && Intents is { } intents)
+        {
+            // generation takes a while: the receive loop must not wait for it (cancels and prompts keep flowing)
+            _ = Task.Run(() => intents(delivery));
             return Task.CompletedTask;
         }
 

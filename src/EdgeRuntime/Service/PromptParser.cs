@@ -7,7 +7,8 @@ namespace EdgeLlm.EdgeRuntime.Service;
 /// <summary>Strict parser of prompt payloads: unknown fields, wrong types and out-of-range values are errors.</summary>
 public static class PromptParser
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 8 };
+    // Deep enough for a JSON Schema in response_format (nested objects and arrays), still bounded.
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
     public static ParseResult Parse(ReadOnlySpan<byte> payload, RequestLimits limits, Func<string> newId)
     {
@@ -85,6 +86,7 @@ public static class PromptParser
         var sampling = limits.DefaultSampling;
         IReadOnlyList<string> stop = [];
         bool stream = true;
+        EdgeLlm.Kernels.Grammar.CompiledGrammar? grammar = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
 
         foreach (var p in root.EnumerateObject())
@@ -222,6 +224,21 @@ public static class PromptParser
                     }
 
                     break;
+                case "response_format":
+                case "grammar":
+                    if (grammar is not null)
+                    {
+                        return Fail(ErrorCodes.BadRequest, "response_format and grammar cannot be used together");
+                    }
+
+                    var (g, error) = StructuredOutput.Parse(p.Name, v, limits.Grammars);
+                    if (error is not null)
+                    {
+                        return Fail(ErrorCodes.BadRequest, error);
+                    }
+
+                    grammar = g;
+                    break;
                 default:
                     return Fail(ErrorCodes.BadRequest, $"unknown field '{Clip(p.Name)}'");
             }
@@ -260,6 +277,7 @@ public static class PromptParser
             Stop = stop,
             Stream = stream,
             ReplyTo = replyTo,
+            Grammar = grammar,
         };
         return new ParseResult(request, null, null, request.Id, replyTo);
     }

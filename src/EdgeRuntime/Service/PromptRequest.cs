@@ -20,4 +20,7 @@ public sealed record PromptRequest
     public bool Stream { get; init; } = true;
 
     public string? ReplyTo { get; init; }
+
+    /// <summary>The output's grammar, from <c>response_format</c> (a JSON Schema) or <c>grammar</c> (GBNF); null = free text.</summary>
+    public EdgeLlm.Kernels.Grammar.CompiledGrammar? Grammar { get; init; }
 }

@@ -24,6 +24,12 @@ public static class Replies
         w.WriteString("type", "done");
         w.WriteString("text", text);
         w.WriteString("finish_reason", FinishReasonText(stats.FinishReason));
+        if (stats.GrammarComplete is bool complete)
+        {
+            // with response_format / grammar: false when max_tokens (or a stop string) cut the structure
+            w.WriteBoolean("complete", complete);
+        }
+
         w.WriteNumber("prompt_tokens", stats.PromptTokens);
         w.WriteNumber("completion_tokens", stats.CompletionTokens);
         w.WriteNumber("time_to_first_token_ms", Round(stats.TimeToFirstTokenMs));

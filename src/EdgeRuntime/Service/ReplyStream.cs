@@ -121,6 +121,16 @@ public sealed class ReplyStream(MqttConnection connection, PromptJob job, Cancel
                 wait = _wake.Task;
             }
 
+            if (job.Target.IsInternal && (chunk is not null || final is not null))
+            {
+                if (final is not null)
+                {
+                    return; // kept for the caller (Outcome), published by no one
+                }
+
+                continue;
+            }
+
             if (chunk is not null)
             {
                 var seq = _seq;

@@ -17,6 +17,9 @@ public sealed record RequestLimits
 
     public SamplingOptions DefaultSampling { get; init; } = new();
 
+    /// <summary>Where response_format / grammar are compiled (and kept warm for the next request with the same one).</summary>
+    public GrammarCache Grammars { get; init; } = new();
+
     public const int MaxIdLength = 128;
 
     public const int MaxStopStrings = 16;

@@ -53,4 +53,22 @@ public static class ServiceDefaults
     public const string HomeAssistantPrefix = "homeassistant";
 
     public const int ShutdownTimeoutSeconds = 10;
+
+    // The device sections (Gpio, Audio, Speech, Power) take their defaults from the Device options records
+    // (GpioOptions, AudioOptions, SpeechOptions, PowerOptions), which own them; the host-only sections are here.
+
+    public const bool VoiceEnabled = false;
+
+    /// <summary>"" = replies are not spoken.</summary>
+    public const string VoiceSpeaker = "";
+
+    public const bool VoiceHermes = false;
+
+    /// <summary>"" = the device id.</summary>
+    public const string VoiceSiteId = "";
+
+    public const string VoiceEspeak = "espeak-ng";
+
+    /// <summary>off | efficient | performance.</summary>
+    public const string EnergyMode = "off";
 }

@@ -1,3 +1,6 @@
+using EdgeLlm.Device.Power;
+using EdgeLlm.EdgeRuntime.Power;
+using EdgeLlm.EdgeRuntime.Voice;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -79,16 +82,38 @@ public static class ServiceHost
         var queue = new PromptQueue(options.QueueLength);
         builder.Services.AddSingleton(queue);
         builder.Services.AddSingleton(sp => new MqttConnection(options, topics, host, port, queue.ReceiveMaximum, sp.GetRequiredService<ILoggerFactory>().CreateLogger<MqttConnection>()));
-        builder.Services.TryAddSingleton<IEnergyMeter>(NoEnergyMeter.Instance);
+        builder.Services.AddSingleton<DeviceStatus>();
+        builder.Services.TryAddSingleton(PowerPlatform.Default);
+        builder.Services.AddSingleton(sp => new PowerSensors(options.Power, sp.GetRequiredService<PowerPlatform>(), sp.GetRequiredService<DeviceStatus>(),
+            sp.GetRequiredService<ILogger<PowerSensors>>()));
+        builder.Services.TryAddSingleton<IEnergyMeter>(sp => sp.GetRequiredService<PowerSensors>() is { Monitor: not null } sensors
+            ? new PowerEnergyMeter(sensors, sp.GetRequiredService<DeviceStatus>())
+            : NoEnergyMeter.Instance);
         builder.Services.AddSingleton<StatusPublisher>();
         builder.Services.AddSingleton<PromptGateway>();
         builder.Services.AddSingleton<InferenceWorker>();
+        if (options.Actions is { } actions)
+        {
+            builder.Services.AddSingleton(actions);
+            builder.Services.AddSingleton<IntentHandler>();
+        }
+
         builder.Services.AddHostedService<MqttService>();
         // Stopped before MqttService (reverse order), so the running prompt is answered before we disconnect.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InferenceWorker>());
         builder.Services.AddHostedService(sp => new SystemdWatchdog(
             sp.GetRequiredService<InferenceWorker>(), sp.GetRequiredService<ISystemdNotifier>(), WatchdogTiming.FromEnvironment(),
             sp.GetRequiredService<ILogger<SystemdWatchdog>>()));
+        builder.Services.AddHostedService<PowerTelemetryService>();
+        if (options.Voice.Enabled)
+        {
+            builder.Services.TryAddSingleton<IVoiceHardware, VoiceHardware>();
+            builder.Services.AddSingleton<VoiceCommandService>();
+
+            // stopped first (hosted services stop in reverse order): no new voice prompt while the worker winds down
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<VoiceCommandService>());
+        }
+
         configure?.Invoke(builder.Services);
         return builder.Build();
     }

@@ -1,5 +1,11 @@
 using System.Globalization;
 using System.Net;
+using EdgeLlm.Device.Audio;
+using EdgeLlm.Device.Gpio;
+using EdgeLlm.Device.Power;
+using EdgeLlm.Device.Speech;
+using EdgeLlm.EdgeRuntime.Power;
+using EdgeLlm.EdgeRuntime.Voice;
 using EdgeLlm.Kernels.Model;
 using Microsoft.Extensions.Configuration;
 
@@ -76,12 +82,33 @@ public sealed record ServiceOptions
 
     public TlsOptions Tls { get; init; } = new();
 
+    /// <summary>The actions intents may call (EdgeLlm:Actions in the JSON configuration); null = no intents.</summary>
+    public ActionRegistry? Actions { get; init; }
+
     public bool HomeAssistantDiscovery { get; init; } = ServiceDefaults.HomeAssistantDiscovery;
 
     public string HomeAssistantPrefix { get; init; } = ServiceDefaults.HomeAssistantPrefix;
 
     /// <summary>Time given to the running generation and its reply when the service stops.</summary>
     public int ShutdownTimeoutSeconds { get; init; } = ServiceDefaults.ShutdownTimeoutSeconds;
+
+    /// <summary>The push button and status LED (docs/gpio.md).</summary>
+    public GpioOptions Gpio { get; init; } = new();
+
+    /// <summary>Where voice commands are recorded from and how they are endpointed (docs/voice.md).</summary>
+    public AudioOptions Audio { get; init; } = new();
+
+    /// <summary>Speech to text (docs/voice.md).</summary>
+    public SpeechOptions Speech { get; init; } = new();
+
+    /// <summary>The voice flow (docs/voice.md).</summary>
+    public VoiceOptions Voice { get; init; } = new();
+
+    /// <summary>The power source (docs/power.md).</summary>
+    public PowerOptions Power { get; init; } = new();
+
+    /// <summary>Energy-aware thread choice (docs/power.md).</summary>
+    public EnergyOptions Energy { get; init; } = new();
 
     public string EffectiveClientId => string.IsNullOrEmpty(ClientId) ? $"edgellm-{DeviceId}" : ClientId;
 
@@ -105,6 +132,7 @@ public sealed record ServiceOptions
         var t = new Reader(tls, errors, Section + ":Tls");
         var o = new ServiceOptions
         {
+            Actions = ActionRegistry.FromConfiguration(configuration, errors),
             ModelPath = r.String("ModelPath") ?? r.String("Model") ?? d.ModelPath,
             Threads = r.Int("Threads", d.Threads, 0, 1024),
             ContextLength = r.Int("ContextLength", d.ContextLength, 0, 1 << 20),
@@ -141,13 +169,117 @@ public sealed record ServiceOptions
                 ClientCertificatePassword = t.String("ClientCertificatePassword"),
                 AllowUntrusted = t.Bool("AllowUntrusted", false),
             },
+            Gpio = ReadGpio(s, errors),
+            Audio = ReadAudio(s, errors),
+            Speech = ReadSpeech(s, errors),
+            Voice = ReadVoice(s, errors),
+            Power = ReadPower(s, errors),
+            Energy = new EnergyOptions { Mode = SectionReader(s, "Energy", errors).String("Mode")?.ToLowerInvariant() ?? d.Energy.Mode },
         };
+
+        // each device record checks its own ranges and combinations, one line per problem
+        errors.AddRange(o.Gpio.Validate());
+        errors.AddRange(o.Audio.Validate());
+        errors.AddRange(o.Speech.Validate());
+        errors.AddRange(o.Voice.Validate());
+        errors.AddRange(o.Power.Validate());
+        errors.AddRange(o.Energy.Validate());
         o.CheckConsistency(errors);
         return o;
     }
 
+    private static Reader SectionReader(IConfiguration parent, string name, List<string> errors) =>
+        new(parent.GetSection(name), errors, $"{Section}:{name}");
+
+    private static GpioOptions ReadGpio(IConfiguration s, List<string> errors)
+    {
+        var r = SectionReader(s, "Gpio", errors);
+        var d = new GpioOptions();
+        return new GpioOptions
+        {
+            Enabled = r.Bool("Enabled", d.Enabled),
+            Chip = r.String("Chip") ?? d.Chip,
+            Driver = r.String("Driver") ?? d.Driver,
+            ButtonLine = r.Int("ButtonLine", d.ButtonLine, int.MinValue, int.MaxValue),
+            ActiveLow = r.Bool("ActiveLow", d.ActiveLow),
+            LedLine = r.Int("LedLine", d.LedLine, int.MinValue, int.MaxValue),
+            DebounceMs = r.Int("DebounceMs", d.DebounceMs, int.MinValue, int.MaxValue),
+            ShortPressMs = r.Int("ShortPressMs", d.ShortPressMs, int.MinValue, int.MaxValue),
+            LongHoldMs = r.Int("LongHoldMs", d.LongHoldMs, int.MinValue, int.MaxValue),
+        };
+    }
+
+    private static AudioOptions ReadAudio(IConfiguration s, List<string> errors)
+    {
+        var r = SectionReader(s, "Audio", errors);
+        var d = new AudioOptions();
+        return new AudioOptions
+        {
+            Device = r.String("Device") ?? d.Device,
+            MaxUtteranceSeconds = r.Double("MaxUtteranceSeconds", d.MaxUtteranceSeconds),
+            SilenceMs = r.Int("SilenceMs", d.SilenceMs, int.MinValue, int.MaxValue),
+            StartTimeoutSeconds = r.Double("StartTimeoutSeconds", d.StartTimeoutSeconds),
+            ThresholdDb = r.Double("ThresholdDb", d.ThresholdDb),
+        };
+    }
+
+    private static SpeechOptions ReadSpeech(IConfiguration s, List<string> errors)
+    {
+        var r = SectionReader(s, "Speech", errors);
+        var d = new SpeechOptions();
+        return new SpeechOptions
+        {
+            Engine = r.String("Engine")?.ToLowerInvariant() ?? d.Engine,
+            Grammar = r.String("Grammar") ?? d.Grammar,
+            PocketSphinxModel = r.String("PocketSphinxModel") ?? d.PocketSphinxModel,
+            WhisperModel = r.String("WhisperModel") ?? d.WhisperModel,
+            Language = r.String("Language") ?? d.Language,
+        };
+    }
+
+    private static VoiceOptions ReadVoice(IConfiguration s, List<string> errors)
+    {
+        var r = SectionReader(s, "Voice", errors);
+        var d = new VoiceOptions();
+        return new VoiceOptions
+        {
+            Enabled = r.Bool("Enabled", d.Enabled),
+            Speaker = r.String("Speaker") ?? d.Speaker,
+            Hermes = r.Bool("Hermes", d.Hermes),
+            SiteId = r.String("SiteId") ?? d.SiteId,
+            Espeak = r.String("Espeak") ?? d.Espeak,
+        };
+    }
+
+    private static PowerOptions ReadPower(IConfiguration s, List<string> errors)
+    {
+        var r = SectionReader(s, "Power", errors);
+        var c = new Reader(s.GetSection("Power:Pi5Correction"), errors, $"{Section}:Power:Pi5Correction");
+        var d = new PowerOptions();
+        return new PowerOptions
+        {
+            Source = r.String("Source")?.ToLowerInvariant() ?? d.Source,
+            I2cBus = r.Int("I2cBus", d.I2cBus, int.MinValue, int.MaxValue),
+            I2cAddress = r.Int("I2cAddress", d.I2cAddress, int.MinValue, int.MaxValue),
+            ShuntOhms = r.Double("ShuntOhms", d.ShuntOhms),
+            MaxCurrentAmps = r.Double("MaxCurrentAmps", d.MaxCurrentAmps),
+            HwmonRoot = r.String("HwmonRoot") ?? d.HwmonRoot,
+            PowercapRoot = r.String("PowercapRoot") ?? d.PowercapRoot,
+            Pi5Correction = new Pi5CorrectionOptions { A = c.Double("A", d.Pi5Correction.A), B = c.Double("B", d.Pi5Correction.B) },
+            EstimatedIdleWatts = r.Double("EstimatedIdleWatts", d.EstimatedIdleWatts),
+            EstimatedWattsPerCore = r.Double("EstimatedWattsPerCore", d.EstimatedWattsPerCore),
+            SampleHz = r.Double("SampleHz", d.SampleHz),
+            PublishIntervalSeconds = r.Double("PublishIntervalSeconds", d.PublishIntervalSeconds),
+        };
+    }
+
     private void CheckConsistency(List<string> errors)
     {
+        if (Voice.Enabled && !Gpio.Enabled)
+        {
+            errors.Add($"{Section}:Voice:Enabled: the voice flow starts with the push button: set Gpio:Enabled to true too (docs/gpio.md)");
+        }
+
         if (!File.Exists(ModelPath))
         {
             errors.Add($"{Section}:ModelPath: model file '{ModelPath}' not found");
@@ -319,6 +451,24 @@ public sealed record ServiceOptions
             if (x < min || x > max)
             {
                 errors.Add($"{prefix}:{key}: {x.ToString(CultureInfo.InvariantCulture)} is out of range [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}]");
+                return fallback;
+            }
+
+            return x;
+        }
+
+        /// <summary>A number; the range is the record's Validate() to judge.</summary>
+        public double Double(string key, double fallback)
+        {
+            var v = String(key);
+            if (v is null)
+            {
+                return fallback;
+            }
+
+            if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x))
+            {
+                errors.Add($"{prefix}:{key}: '{v}' is not a number");
                 return fallback;
             }
 

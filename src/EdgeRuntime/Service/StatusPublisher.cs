@@ -10,7 +10,7 @@ namespace EdgeLlm.EdgeRuntime.Service;
 /// The retained status message (model, version, kernel path, queue depth) and the Home Assistant discovery
 /// configs. Publishes are coalesced: many queue changes in a burst give one status message.
 /// </summary>
-public sealed class StatusPublisher(MqttConnection connection, PromptQueue queue, IInferenceEngine engine, Topics topics, ServiceOptions options, ILogger<StatusPublisher> log)
+public sealed class StatusPublisher(MqttConnection connection, PromptQueue queue, IInferenceEngine engine, Topics topics, ServiceOptions options, DeviceStatus device, ILogger<StatusPublisher> log)
 {
     public static readonly byte[] OfflinePayload = Encoding.UTF8.GetBytes("{\"state\":\"offline\"}");
 
@@ -82,26 +82,85 @@ public sealed class StatusPublisher(MqttConnection connection, PromptQueue queue
 
         w.WriteString("broker", options.Broker is null ? "embedded" : "external");
         w.WriteString("started_at", _startedAt.ToString("O"));
+        var energy = device.Energy;
+        w.WriteNumber("threads", energy.Threads);
+        w.WriteString("energy_mode", energy.Mode);
+        w.WriteStartObject("joules_per_token_by_threads");
+        foreach (var row in energy.Table)
+        {
+            w.WriteNumber(row.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture), Math.Round(row.JoulesPerToken, 6));
+        }
+
+        w.WriteEndObject();
+        NullableString(w, "energy_mode_note", energy.Note);
+        NullableString(w, "power_source", device.PowerSource);
+        if (device.LastJoulesPerToken is double jpt && double.IsFinite(jpt))
+        {
+            w.WriteNumber("last_joules_per_token", Math.Round(jpt, 6));
+        }
+        else
+        {
+            w.WriteNull("last_joules_per_token");
+        }
+
+        NullableString(w, "voice_state", device.VoiceState);
     });
 
-    /// <summary>Discovery configs: a status sensor and a queue-depth sensor, both tied to the status topic.</summary>
+    private static void NullableString(System.Text.Json.Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    /// <summary>
+    /// Discovery configs: status and queue depth; with a power source, power (W, from the power topic) and the last
+    /// reply's energy per token (J); with the voice flow, its state. All but power are tied to the status topic.
+    /// </summary>
     public IEnumerable<(string Topic, byte[] Payload)> DiscoveryConfigs()
     {
         var node = "edgellm_" + new string(topics.DeviceId.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
-        foreach (var (objectId, name, template, icon) in new[]
+        var sensors = new List<(string ObjectId, string Name, string Template, string Icon, string? Unit, string? DeviceClass, string StateTopic)>
         {
-            ("state", "Status", "{{ value_json.state }}", "mdi:robot"),
-            ("queue_depth", "Queue depth", "{{ value_json.queue_depth }}", "mdi:tray-full"),
-        })
+            ("state", "Status", "{{ value_json.state }}", "mdi:robot", null, null, topics.Status),
+            ("queue_depth", "Queue depth", "{{ value_json.queue_depth }}", "mdi:tray-full", null, null, topics.Status),
+        };
+        if (device.PowerSource is not null)
+        {
+            sensors.Add(("power", "Power", "{{ value_json.watts }}", "mdi:flash", "W", "power", topics.Power));
+            sensors.Add(("energy_per_token", "Energy per token", "{{ value_json.last_joules_per_token }}", "mdi:lightning-bolt", "J", null, topics.Status));
+        }
+
+        if (device.VoiceState is not null)
+        {
+            sensors.Add(("voice_state", "Voice", "{{ value_json.voice_state }}", "mdi:microphone", null, null, topics.Status));
+        }
+
+        foreach (var (objectId, name, template, icon, unit, deviceClass, stateTopic) in sensors)
         {
             var payload = Replies.Write(w =>
             {
                 w.WriteString("name", name);
                 w.WriteString("unique_id", $"{node}_{objectId}");
                 w.WriteString("object_id", $"{node}_{objectId}");
-                w.WriteString("state_topic", topics.Status);
+                w.WriteString("state_topic", stateTopic);
                 w.WriteString("value_template", template);
                 w.WriteString("icon", icon);
+                if (unit is not null)
+                {
+                    w.WriteString("unit_of_measurement", unit);
+                }
+
+                if (deviceClass is not null)
+                {
+                    w.WriteString("device_class", deviceClass);
+                }
+
                 if (objectId == "state")
                 {
                     w.WriteString("json_attributes_topic", topics.Status);
@@ -112,7 +171,10 @@ public sealed class StatusPublisher(MqttConnection connection, PromptQueue queue
                     w.WriteString("availability_template", "{{ value_json.state }}");
                     w.WriteString("payload_available", "online");
                     w.WriteString("payload_not_available", "offline");
-                    w.WriteString("state_class", "measurement");
+                    if (objectId != "voice_state")
+                    {
+                        w.WriteString("state_class", "measurement");
+                    }
                 }
 
                 w.WriteStartObject("device");

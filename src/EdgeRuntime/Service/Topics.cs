@@ -15,6 +15,18 @@ public sealed class Topics(string deviceId, string? fleetGroup = null, string ho
 
     public string Status => Root + "/status";
 
+    /// <summary>Periodic power telemetry.</summary>
+    public string Power => Root + "/power";
+
+    /// <summary>Voice flow events: listening, transcript, error, cancelled.</summary>
+    public string Voice => Root + "/voice";
+
+    /// <summary>Rhasspy Hermes: a transcript for intent handlers (optional).</summary>
+    public const string HermesTextCaptured = "hermes/asr/textCaptured";
+
+    /// <summary>Action requests in words (docs/mqtt.md, "Actions"); subscribed when actions are configured.</summary>
+    public string Intent => Root + "/intent";
+
     public string? FleetSubscription { get; } = fleetGroup is null ? null : $"$share/{fleetGroup}/{FleetPrompt}";
 
     public string HomeAssistantStatus { get; } = homeAssistantPrefix + "/status";

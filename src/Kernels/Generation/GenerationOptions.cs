@@ -63,4 +63,11 @@ public sealed record GenerationOptions
 
     /// <summary>Prepend BOS to the prompt (Llama models expect it).</summary>
     public bool AddBos { get; init; } = true;
+
+    /// <summary>
+    /// Constrains the completion to a grammar (from GBNF or a JSON Schema): each step samples only among the tokens
+    /// the grammar allows, EOS only where it can end, and generation stops ("stop") when it is complete. Reusing one
+    /// instance across generations reuses its token-mask cache. See docs/structured-output.md.
+    /// </summary>
+    public EdgeLlm.Kernels.Grammar.CompiledGrammar? Grammar { get; init; }
 }

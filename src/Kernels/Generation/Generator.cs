@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using EdgeLlm.Kernels.Grammar;
 using EdgeLlm.Kernels.Model;
 using EdgeLlm.Kernels.Sampling;
 using EdgeLlm.Kernels.Tokenization;
@@ -17,6 +18,8 @@ internal sealed class Generator
     private readonly LlamaTokenizer _tokenizer;
     private readonly int[] _endTokens;
     private readonly int[] _history;
+    private readonly ConditionalWeakTable<CompiledGrammar, TokenGrammar> _bound = new();
+    private TokenVocabulary? _vocabulary;
     private int _busy;
 
     public Generator(Transformer model, LlamaTokenizer tokenizer, IEnumerable<int>? extraEndTokens = null)
@@ -30,6 +33,18 @@ internal sealed class Generator
         _tokenizer = tokenizer;
         _endTokens = [tokenizer.EosId, tokenizer.BosId, .. extraEndTokens ?? []];
         _history = new int[model.ContextLength];
+    }
+
+    /// <summary>
+    /// <paramref name="grammar"/> bound to this model's vocabulary, with its mask cache; the same instance for the same
+    /// grammar as long as the grammar lives (so warming it once, e.g. at start-up, serves every later generation).
+    /// </summary>
+    public TokenGrammar Bind(CompiledGrammar grammar)
+    {
+        ArgumentNullException.ThrowIfNull(grammar);
+        _vocabulary ??= TokenVocabulary.FromTokenizer(_tokenizer);
+        var v = _vocabulary;
+        return _bound.GetValue(grammar, g => new TokenGrammar(g, v));
     }
 
     /// <summary>Tokens of the prompt as generation would feed them.</summary>
@@ -68,6 +83,11 @@ internal sealed class Generator
         {
             await Task.Yield(); // the caller gets its enumerator back before the prefill starts
             var clock = Stopwatch.StartNew();
+            GrammarMatcher? matcher = options.Grammar is null ? null : Bind(options.Grammar).CreateMatcher();
+            ulong[] allowed = matcher is null ? [] : new ulong[matcher.TokenGrammar.Vocabulary.MaskLength];
+
+            // The first token after BOS is printed without its dummy-prefix space, so the grammar must not see it.
+            bool afterBos = _tokenizer.AddSpacePrefix && prompted[^1] == _tokenizer.BosId;
             prompted.CopyTo(_history, 0);
             int pos = 0, completion = 0;
             FinishReason? finish = null;
@@ -97,6 +117,10 @@ internal sealed class Generator
             double firstTokenMs = 0;
             var decoder = _tokenizer.CreateDecoder(prompted[^1]);
             int token = -1;
+            if (matcher is not null && !NextMask(matcher, allowed, afterBos))
+            {
+                finish = FinishReason.Stop; // the grammar matches only the empty string
+            }
 
             while (finish is null)
             {
@@ -124,7 +148,7 @@ internal sealed class Generator
                     pos++;
                 }
 
-                token = sampler.Sample(logits, _history.AsSpan(0, pos));
+                token = sampler.Sample(logits, _history.AsSpan(0, pos), allowed);
                 if (completion == 0)
                 {
                     firstTokenMs = clock.Elapsed.TotalMilliseconds;
@@ -142,6 +166,15 @@ internal sealed class Generator
                 }
 
                 completion++;
+                if (matcher is not null)
+                {
+                    matcher.Accept(token, afterBos && completion == 1);
+                    if (!NextMask(matcher, allowed, stripLeadingSpace: false))
+                    {
+                        finish = FinishReason.Stop; // complete: only EOS could follow, no need to run the model for it
+                    }
+                }
+
                 var (emit, stopped) = filter.Push(decoder.Append(token));
                 if (stopped)
                 {
@@ -176,13 +209,30 @@ internal sealed class Generator
                 completion > 0 ? firstTokenMs : 0,
                 completion > 1 && decodeMs > 0 ? (completion - 1) / (decodeMs / 1000.0) : 0,
                 prefillMs > 0 ? prompted.Length / (prefillMs / 1000.0) : 0,
-                clock.Elapsed);
+                clock.Elapsed)
+            {
+                GrammarComplete = matcher?.CanEnd,
+            };
             yield return new TokenEvent(completion, -1, tail, stats);
         }
         finally
         {
             Exit();
         }
+    }
+
+    /// <summary>
+    /// The mask for the next step. Returns false when no token but EOS may follow (the grammar is complete); throws
+    /// <see cref="GrammarDeadEndException"/> when nothing may follow and the grammar cannot end either.
+    /// </summary>
+    private static bool NextMask(GrammarMatcher matcher, ulong[] allowed, bool stripLeadingSpace)
+    {
+        if (matcher.FillMask(allowed, stripLeadingSpace))
+        {
+            return true;
+        }
+
+        return matcher.CanEnd ? false : throw new GrammarDeadEndException(matcher.State.Position);
     }
 
     /// <summary>Claims the model for one generation or step; throws when a generation is running.</summary>

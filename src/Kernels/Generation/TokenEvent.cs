@@ -21,7 +21,11 @@ public sealed record GenerationStats(
     double TimeToFirstTokenMs,
     double TokensPerSecond,
     double PrefillTokensPerSecond,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>With a grammar: whether the output is a complete sentence of it (false when the budget cut it); else null.</summary>
+    public bool? GrammarComplete { get; init; }
+}
 
 /// <summary>
 /// One step of a streamed generation. Token events carry text that is always whole UTF-8 characters

@@ -26,10 +26,22 @@ public sealed class Sampler
     }
 
     /// <summary>Chooses a token. <paramref name="recent"/> holds the tokens seen so far (prompt and completion).</summary>
-    public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> recent)
+    public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> recent) => Sample(logits, recent, default);
+
+    /// <summary>
+    /// Chooses a token among those whose bit is set in <paramref name="allowed"/> (bit id % 64 of word id / 64; empty:
+    /// all tokens): the others get a logit of -inf before penalties, greedy, top-k, softmax and top-p, so every setting
+    /// works unchanged and can only pick an allowed token. The caller guarantees at least one token is allowed.
+    /// </summary>
+    public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> recent, ReadOnlySpan<ulong> allowed)
     {
         var l = _work.AsSpan(0, logits.Length);
         logits.CopyTo(l);
+        if (!allowed.IsEmpty)
+        {
+            Mask(l, allowed);
+        }
+
         if (_o.RepetitionPenalty != 1f && _o.RepetitionWindow > 0)
         {
             // llama.cpp's rule: shrink positive logits, push negative ones further down, once per distinct token.
@@ -95,7 +107,37 @@ public sealed class Sampler
             }
         }
 
-        return ids[n - 1]; // rounding left r at the very top
+        // rounding left r at the very top: the last candidate with any probability (a masked one has none)
+        for (int i = n - 1; i > 0; i--)
+        {
+            if (p[i] > 0f)
+            {
+                return ids[i];
+            }
+        }
+
+        return ids[0];
+    }
+
+    private static void Mask(Span<float> l, ReadOnlySpan<ulong> allowed)
+    {
+        for (int w = 0; w * 64 < l.Length; w++)
+        {
+            ulong bits = allowed[w];
+            if (bits == ulong.MaxValue)
+            {
+                continue;
+            }
+
+            int end = Math.Min(64, l.Length - (w * 64));
+            for (int b = 0; b < end; b++)
+            {
+                if ((bits >> b & 1) == 0)
+                {
+                    l[(w * 64) + b] = float.NegativeInfinity;
+                }
+            }
+        }
     }
 
     /// <summary>Index of the largest value; the lowest index wins a tie (as llama.cpp's greedy sampler).</summary>

@@ -210,6 +210,31 @@ public static class LlamaCpp
         });
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/> with a vocab-only load of <paramref name="ggufPath"/>: it gets the native
+    /// <c>llama_model*</c> and the handle of the loaded libllama.so, for entry points LLamaSharp does not wrap
+    /// safely (its AddGrammar passes a failed grammar's null on to the chain).
+    /// </summary>
+    public static T WithVocabulary<T>(string ggufPath, Func<IntPtr, IntPtr, T> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return Run(ggufPath, () =>
+        {
+            using LLamaWeights weights = LoadWeights(ggufPath, vocabOnly: true);
+            string lib = LoadedLibraryPaths().FirstOrDefault(p => Path.GetFileName(p) == "libllama.so")
+                ?? throw new InvalidOperationException("libllama.so is not mapped in this process");
+            IntPtr handle = System.Runtime.InteropServices.NativeLibrary.Load(lib);
+            try
+            {
+                return body(weights.NativeHandle.DangerousGetHandle(), handle);
+            }
+            finally
+            {
+                System.Runtime.InteropServices.NativeLibrary.Free(handle);
+            }
+        });
+    }
+
     private static T Run<T>(string ggufPath, Func<T> body)
     {
         ArgumentException.ThrowIfNullOrEmpty(ggufPath);

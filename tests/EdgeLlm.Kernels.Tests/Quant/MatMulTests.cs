@@ -79,6 +79,113 @@ public unsafe class MatMulTests
         }
     }
 
+    /// <summary>
+    /// Both AVX2 Q8_0 tile shapes (two tokens per pass, for 16-register machines, and four, for 32) whichever this
+    /// machine uses in production, with token counts that leave 1–3 tokens for the last pass and 64 (a full batch).
+    /// </summary>
+    [Test]
+    public void BothAvx2Q8TileShapesAreBitExactWithTheScalarReference([Values(false, true)] bool wide, [Values(1, 2, 3, 5, 64)] int tokens)
+    {
+        MatVecTests.RequireSupported(KernelPath.Avx2);
+        const int rows = 40, cols = 160; // two 16-row tiles and 8 rows left for the matrix × vector kernel
+        var rng = new Random(tokens + (wide ? 1000 : 0));
+        byte[] w = MatVecTests.RandomWeights(rng, GgmlType.Q8_0, rows, cols);
+        var xq = new Q8Activations(cols, tokens);
+        var one = new Q8Activations(cols);
+        float[] y = new float[tokens * rows], yRef = new float[tokens * rows];
+        using var refPool = new WorkerPool(1);
+        KernelTable scalar = KernelTable.For(KernelPath.Scalar);
+        fixed (byte* pw = w)
+        fixed (float* py = y)
+        {
+            var m = new WeightMatrix(GgmlType.Q8_0, pw, rows, cols);
+            for (int t = 0; t < tokens; t++)
+            {
+                float[] row = BlockFormatTests.RandomVector(rng, cols);
+                xq.QuantizeRow(t, row);
+                one.Quantize(row);
+                MatVec.Multiply(m, row, one, yRef.AsSpan(t * rows, rows), refPool, scalar);
+            }
+
+            var a = new MatVecArgs
+            {
+                W = pw,
+                RowBytes = m.RowBytes,
+                Cols = cols,
+                Blocks = cols / 32,
+                Xq = xq.Qs,
+                Xd = xq.Scales,
+                Xs = xq.Sums,
+                Y = py,
+                Type = GgmlType.Q8_0,
+                Tokens = tokens,
+                XStride = xq.Capacity,
+                XBlockStride = xq.Capacity / 32,
+                YStride = rows,
+            };
+            X86Gemm.Q8_0<Avx2Dot>(a, 0, rows, wide);
+        }
+
+        for (int i = 0; i < y.Length; i++)
+        {
+            Assert.That(BitConverter.SingleToInt32Bits(y[i]), Is.EqualTo(BitConverter.SingleToInt32Bits(yRef[i])), $"token {i / rows} row {i % rows}");
+        }
+    }
+
+    /// <summary>
+    /// The one-plane tiles (Q8_0 as w + 128, Q4_0 nibbles) with <see cref="EmulatedVnniStep"/>, a plain-integer model
+    /// of vpdpbusd: the VNNI tile layout and its −128·Σx / −8·Σx corrections are checked on every CPU, the instruction
+    /// itself by the AvxVnni cases above where the CPU has it.
+    /// </summary>
+    [Test]
+    public void OnePlaneTilesWithEmulatedVnniAreBitExactWithTheScalarReference([Values(GgmlType.Q8_0, GgmlType.Q4_0)] GgmlType type, [Values(1, 4, 7, 64)] int tokens)
+    {
+        MatVecTests.RequireSupported(KernelPath.Avx2); // the tile's unpacking uses AVX2
+        const int rows = 40, cols = 96;
+        var rng = new Random(tokens + (31 * (int)type));
+        byte[] w = MatVecTests.RandomWeights(rng, type, rows, cols);
+        var xq = new Q8Activations(cols, tokens);
+        var one = new Q8Activations(cols);
+        float[] y = new float[tokens * rows], yRef = new float[tokens * rows];
+        using var refPool = new WorkerPool(1);
+        KernelTable scalar = KernelTable.For(KernelPath.Scalar);
+        fixed (byte* pw = w)
+        fixed (float* py = y)
+        {
+            var m = new WeightMatrix(type, pw, rows, cols);
+            for (int t = 0; t < tokens; t++)
+            {
+                float[] row = BlockFormatTests.RandomVector(rng, cols);
+                xq.QuantizeRow(t, row);
+                one.Quantize(row);
+                MatVec.Multiply(m, row, one, yRef.AsSpan(t * rows, rows), refPool, scalar);
+            }
+
+            var a = new MatVecArgs
+            {
+                W = pw,
+                RowBytes = m.RowBytes,
+                Cols = cols,
+                Blocks = cols / 32,
+                Xq = xq.Qs,
+                Xd = xq.Scales,
+                Xs = xq.Sums,
+                Y = py,
+                Type = type,
+                Tokens = tokens,
+                XStride = xq.Capacity,
+                XBlockStride = xq.Capacity / 32,
+                YStride = rows,
+            };
+            X86Gemm.OnePlane<EmulatedVnniStep>(a, 0, rows, type == GgmlType.Q8_0);
+        }
+
+        for (int i = 0; i < y.Length; i++)
+        {
+            Assert.That(BitConverter.SingleToInt32Bits(y[i]), Is.EqualTo(BitConverter.SingleToInt32Bits(yRef[i])), $"token {i / rows} row {i % rows}");
+        }
+    }
+
     [TestCase(1)]
     [TestCase(2)]
     public void FusedDispatchOfThreeMatricesEqualsThreeProducts(int threads)

@@ -1,0 +1,121 @@
+namespace EdgeLlm.Kernels.Grammar;
+
+/// <summary>
+/// A set of parser stacks (each a sequence of grammar positions, top last), stored back to back in one growing
+/// array so stepping the parser does not allocate once the buffers have reached their working size.
+/// Duplicates are dropped on insertion (an ambiguous grammar would otherwise multiply them at every byte).
+/// </summary>
+internal sealed class StackSet
+{
+    /// <summary>More live stacks than this means a grammar so ambiguous that every step would crawl.</summary>
+    public const int MaxStacks = 4096;
+
+    private int[] data = new int[256];
+    private int[] start = new int[16];
+    private int[] length = new int[16];
+    private int[] hash = new int[16];
+    private int used;
+
+    public int Count { get; private set; }
+
+    public ReadOnlySpan<int> this[int i] => data.AsSpan(start[i], length[i]);
+
+    public int Hash(int i) => hash[i];
+
+    /// <summary>Whether one of the stacks is empty (the grammar, or the frame a local walk started in, is finished).</summary>
+    public bool HasEmpty
+    {
+        get
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                if (length[i] == 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Whether a stack with a top (a character still to match) exists.</summary>
+    public bool HasLive
+    {
+        get
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                if (length[i] > 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    public void Clear()
+    {
+        Count = 0;
+        used = 0;
+    }
+
+    public static int HashOf(ReadOnlySpan<int> s)
+    {
+        uint h = 2166136261;
+        foreach (int x in s)
+        {
+            h = (h ^ (uint)x) * 16777619;
+        }
+
+        return (int)h;
+    }
+
+    public void Add(ReadOnlySpan<int> s) => Add(s, HashOf(s));
+
+    public void Add(ReadOnlySpan<int> s, int h)
+    {
+        for (int i = 0; i < Count; i++)
+        {
+            if (hash[i] == h && length[i] == s.Length && data.AsSpan(start[i], length[i]).SequenceEqual(s))
+            {
+                return;
+            }
+        }
+
+        if (Count == MaxStacks)
+        {
+            throw new InvalidOperationException($"the grammar is too ambiguous: more than {MaxStacks} parses are alive at once");
+        }
+
+        if (Count == start.Length)
+        {
+            Array.Resize(ref start, Count * 2);
+            Array.Resize(ref length, Count * 2);
+            Array.Resize(ref hash, Count * 2);
+        }
+
+        if (used + s.Length > data.Length)
+        {
+            Array.Resize(ref data, Math.Max(data.Length * 2, used + s.Length));
+        }
+
+        s.CopyTo(data.AsSpan(used));
+        start[Count] = used;
+        length[Count] = s.Length;
+        hash[Count] = h;
+        used += s.Length;
+        Count++;
+    }
+
+    public void CopyFrom(StackSet other)
+    {
+        Clear();
+        for (int i = 0; i < other.Count; i++)
+        {
+            Add(other[i], other.hash[i]);
+        }
+    }
+}
