@@ -6,17 +6,17 @@ namespace EdgeLlm.Bench.Tests;
 /// <summary>The level-3 size from a fake sysfs cache tree (cpu0/cache/index*) in a temp folder.</summary>
 public class LastLevelCacheTests
 {
-    private string root = "";
+    private string _root = "";
 
     [SetUp]
     public void SetUp()
     {
-        root = Path.Combine(Path.GetTempPath(), $"edgellm-sysfs-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(root);
+        _root = Path.Combine(Path.GetTempPath(), $"edgellm-sysfs-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(_root);
     }
 
     [TearDown]
-    public void TearDown() => Directory.Delete(root, recursive: true);
+    public void TearDown() => Directory.Delete(_root, recursive: true);
 
     [Test]
     public void PicksTheLevel3UnifiedCacheNotTheLargestOrTheFirst()
@@ -25,11 +25,11 @@ public class LastLevelCacheTests
         Index(1, "1", "Instruction", "32K");
         Index(2, "2", "Unified", "1024K");
         Index(3, "3", "Unified", "32768K");
-        var llc = LastLevelCache.Read(root);
+        var llc = LastLevelCache.Read(_root);
         Assert.Multiple(() =>
         {
             Assert.That(llc.Bytes, Is.EqualTo(32L << 20));
-            Assert.That(llc.Source, Is.EqualTo(Path.Combine(root, "index3", "size")));
+            Assert.That(llc.Source, Is.EqualTo(Path.Combine(_root, "index3", "size")));
             Assert.That(MemoryBandwidth.DramBufferBytes(llc), Is.EqualTo(256L << 20), "4x 32 MB is below the 256 MB floor");
         });
     }
@@ -40,7 +40,7 @@ public class LastLevelCacheTests
         Index(0, "1", "Data", "48K");
         Index(1, "2", "Unified", "2048K");
         Index(2, "3", "Unified", "260M");
-        var llc = LastLevelCache.Read(root);
+        var llc = LastLevelCache.Read(_root);
         Assert.Multiple(() =>
         {
             Assert.That(llc.Bytes, Is.EqualTo(260L << 20));
@@ -53,11 +53,11 @@ public class LastLevelCacheTests
     {
         Index(0, "1", "Data", "32K");
         Index(1, "2", "Unified", "512K"); // a Raspberry Pi 4: L2 is the last level
-        var llc = LastLevelCache.Read(root);
+        var llc = LastLevelCache.Read(_root);
         Assert.Multiple(() =>
         {
             Assert.That(llc.Bytes, Is.Null);
-            Assert.That(llc.Source, Does.Contain("no level-3 cache").And.Contain(root));
+            Assert.That(llc.Source, Does.Contain("no level-3 cache").And.Contain(_root));
             Assert.That(MemoryBandwidth.DramBufferBytes(llc), Is.EqualTo(MemoryBandwidth.MinDramBufferBytes));
         });
     }
@@ -65,9 +65,9 @@ public class LastLevelCacheTests
     [Test]
     public void MissingTreeOrMalformedSizeIsReportedNotGuessed()
     {
-        var missing = LastLevelCache.Read(Path.Combine(root, "nope"));
+        var missing = LastLevelCache.Read(Path.Combine(_root, "nope"));
         Index(3, "3", "Unified", "lots");
-        var malformed = LastLevelCache.Read(root);
+        var malformed = LastLevelCache.Read(_root);
         Assert.Multiple(() =>
         {
             Assert.That(missing.Bytes, Is.Null);
@@ -94,7 +94,7 @@ public class LastLevelCacheTests
 
     private void Index(int i, string level, string type, string size)
     {
-        string dir = Path.Combine(root, $"index{i}");
+        string dir = Path.Combine(_root, $"index{i}");
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "level"), level + "\n");
         File.WriteAllText(Path.Combine(dir, "type"), type + "\n");

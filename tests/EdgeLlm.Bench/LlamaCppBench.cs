@@ -24,9 +24,9 @@ internal sealed partial class LlamaCppBackend : IBenchBackend
     private static readonly Lazy<string> Native = new(InitNative, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly StringBuilder Log = new();
 
-    private readonly LLamaWeights weights;
-    private readonly LLamaContext context;
-    private readonly LLamaBatch batch = new();
+    private readonly LLamaWeights _weights;
+    private readonly LLamaContext _context;
+    private readonly LLamaBatch _batch = new();
 
     public LlamaCppBackend(string modelPath, int threads, int contextLength)
     {
@@ -40,15 +40,15 @@ internal sealed partial class LlamaCppBackend : IBenchBackend
         };
         try
         {
-            weights = LLamaWeights.LoadFromFile(parameters);
-            context = weights.CreateContext(parameters);
+            _weights = LLamaWeights.LoadFromFile(parameters);
+            _context = _weights.CreateContext(parameters);
         }
         catch (Exception e) when (e is LLama.Exceptions.RuntimeError or LLama.Exceptions.LoadWeightsFailedException)
         {
             throw new InvalidOperationException($"llama.cpp could not load {modelPath}: {e.Message} {LastLog()}", e);
         }
 
-        Description = $"{Native.Value}; n_ctx {context.ContextSize}, n_batch {context.BatchSize}, n_ubatch {context.NativeHandle.UBatchSize}, {threads} thread(s), KV cache {(parameters.TypeK is { } k ? k.ToString() : "f16 (its default)")}";
+        Description = $"{Native.Value}; n_ctx {_context.ContextSize}, n_batch {_context.BatchSize}, n_ubatch {_context.NativeHandle.UBatchSize}, {threads} thread(s), KV cache {(parameters.TypeK is { } k ? k.ToString() : "f16 (its default)")}";
     }
 
     public string Description { get; }
@@ -56,34 +56,34 @@ internal sealed partial class LlamaCppBackend : IBenchBackend
     public BenchRun Run(int[] promptTokens, int generateTokens)
     {
         ArgumentNullException.ThrowIfNull(promptTokens);
-        context.NativeHandle.MemoryClear(true);
+        _context.NativeHandle.MemoryClear(true);
         var tokens = new int[generateTokens + 1];
         long start = Stopwatch.GetTimestamp();
 
         // Prefill in batches of n_batch (one when the prompt fits), logits for the last prompt token only.
-        int batchSize = (int)context.BatchSize;
+        int batchSize = (int)_context.BatchSize;
         for (int from = 0; from < promptTokens.Length; from += batchSize)
         {
-            batch.Clear();
+            _batch.Clear();
             int to = Math.Min(promptTokens.Length, from + batchSize);
             for (int i = from; i < to; i++)
             {
-                batch.Add(promptTokens[i], i, LLamaSeqId.Zero, i == promptTokens.Length - 1);
+                _batch.Add(promptTokens[i], i, LLamaSeqId.Zero, i == promptTokens.Length - 1);
             }
 
             Decode();
         }
 
         long prefilled = Stopwatch.GetTimestamp();
-        tokens[0] = Sampler.ArgMax(context.NativeHandle.GetLogitsIth(batch.TokenCount - 1));
+        tokens[0] = Sampler.ArgMax(_context.NativeHandle.GetLogitsIth(_batch.TokenCount - 1));
         long first = Stopwatch.GetTimestamp();
 
         for (int g = 0; g < generateTokens; g++)
         {
-            batch.Clear();
-            batch.Add(tokens[g], promptTokens.Length + g, LLamaSeqId.Zero, true);
+            _batch.Clear();
+            _batch.Add(tokens[g], promptTokens.Length + g, LLamaSeqId.Zero, true);
             Decode();
-            tokens[g + 1] = Sampler.ArgMax(context.NativeHandle.GetLogitsIth(0));
+            tokens[g + 1] = Sampler.ArgMax(_context.NativeHandle.GetLogitsIth(0));
         }
 
         long end = Stopwatch.GetTimestamp();
@@ -95,16 +95,16 @@ internal sealed partial class LlamaCppBackend : IBenchBackend
 
     public void Dispose()
     {
-        context.Dispose();
-        weights.Dispose();
+        _context.Dispose();
+        _weights.Dispose();
     }
 
     private void Decode()
     {
-        DecodeResult result = context.NativeHandle.Decode(batch);
+        DecodeResult result = _context.NativeHandle.Decode(_batch);
         if (result != DecodeResult.Ok)
         {
-            throw new InvalidOperationException($"llama_decode of {batch.TokenCount} tokens returned {result} {LastLog()}");
+            throw new InvalidOperationException($"llama_decode of {_batch.TokenCount} tokens returned {result} {LastLog()}");
         }
     }
 

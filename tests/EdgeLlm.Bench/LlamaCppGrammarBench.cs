@@ -24,32 +24,32 @@ internal sealed partial class LlamaCppBackend : IGrammarBenchBackend
             RepeatPenalty = 1f,
         };
 
-        var eos = weights.Vocab.EOS;
-        context.NativeHandle.MemoryClear(true);
+        var eos = _weights.Vocab.EOS;
+        _context.NativeHandle.MemoryClear(true);
         var tokens = new int[generateTokens + 1];
         long grammarTicks = 0;
         int completions = 0;
         long start = Stopwatch.GetTimestamp();
-        int batchSize = (int)context.BatchSize;
+        int batchSize = (int)_context.BatchSize;
         for (int from = 0; from < promptTokens.Length; from += batchSize)
         {
-            batch.Clear();
+            _batch.Clear();
             int to = Math.Min(promptTokens.Length, from + batchSize);
             for (int i = from; i < to; i++)
             {
-                batch.Add(promptTokens[i], i, LLamaSeqId.Zero, i == promptTokens.Length - 1);
+                _batch.Add(promptTokens[i], i, LLamaSeqId.Zero, i == promptTokens.Length - 1);
             }
 
             Decode();
         }
 
         long prefilled = Stopwatch.GetTimestamp();
-        tokens[0] = Next(batch.TokenCount - 1);
+        tokens[0] = Next(_batch.TokenCount - 1);
         long first = Stopwatch.GetTimestamp();
         for (int g = 0; g < generateTokens; g++)
         {
-            batch.Clear();
-            batch.Add(tokens[g], promptTokens.Length + g, LLamaSeqId.Zero, true);
+            _batch.Clear();
+            _batch.Add(tokens[g], promptTokens.Length + g, LLamaSeqId.Zero, true);
             Decode();
             tokens[g + 1] = Next(0);
         }
@@ -62,7 +62,7 @@ internal sealed partial class LlamaCppBackend : IGrammarBenchBackend
         {
             long a = Stopwatch.GetTimestamp();
             // Sample also accepts the token into the grammar (accepting it again aborts inside llama.cpp).
-            LLamaToken token = pipeline.Sample(context.NativeHandle, index);
+            LLamaToken token = pipeline.Sample(_context.NativeHandle, index);
             if (token == eos)
             {
                 // the grammar is complete (EOS is all it allows): start over, as ours does

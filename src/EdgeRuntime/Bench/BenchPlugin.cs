@@ -102,24 +102,24 @@ public static class BenchPlugin
     [RequiresUnreferencedCode("resolves the plugin's dependencies from its folder at run time")]
     private sealed class PluginLoadContext(string pluginPath) : AssemblyLoadContext("edgellm-bench-plugin")
     {
-        private readonly AssemblyDependencyResolver resolver = new(pluginPath);
-        private readonly HashSet<string> hostAssemblies = HostAssemblyNames();
+        private readonly AssemblyDependencyResolver _resolver = new(pluginPath);
+        private readonly HashSet<string> _hostAssemblies = HostAssemblyNames();
 
         protected override Assembly? Load(AssemblyName name)
         {
             // Shared with the host: edgellm (the interfaces), the engine, the framework.
-            if (name.Name is null || hostAssemblies.Contains(name.Name))
+            if (name.Name is null || _hostAssemblies.Contains(name.Name))
             {
                 return null;
             }
 
-            string? path = resolver.ResolveAssemblyToPath(name);
+            string? path = _resolver.ResolveAssemblyToPath(name);
             return path is null ? null : LoadFromAssemblyPath(path);
         }
 
         protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
         {
-            string? path = resolver.ResolveUnmanagedDllToPath(unmanagedDllName);
+            string? path = _resolver.ResolveUnmanagedDllToPath(unmanagedDllName);
             return path is null ? IntPtr.Zero : LoadUnmanagedDllFromPath(path);
         }
 

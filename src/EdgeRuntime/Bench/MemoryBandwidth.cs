@@ -16,16 +16,16 @@ public sealed class MemoryBandwidth : IDisposable
     /// <summary>The DRAM buffer when the last-level cache size is unknown or small: 4× the largest L3 of typical boards.</summary>
     public const long MinDramBufferBytes = 256L << 20;
 
-    private readonly ulong[] buffer;
-    private readonly long bytes;
+    private readonly ulong[] _buffer;
+    private readonly long _bytes;
 
     /// <summary>A probe over <paramref name="bufferBytes"/> bytes (rounded down to whole pages, at least one), touched once so a pass measures reads, not page faults.</summary>
     public MemoryBandwidth(long bufferBytes)
     {
-        bytes = Math.Max(4096, bufferBytes - (bufferBytes % 4096));
-        bytes = Math.Min(bytes, (long)Array.MaxLength * sizeof(ulong) / 2);
-        buffer = GC.AllocateUninitializedArray<ulong>((int)(bytes / sizeof(ulong)), pinned: true);
-        buffer.AsSpan().Fill(1);
+        _bytes = Math.Max(4096, bufferBytes - (bufferBytes % 4096));
+        _bytes = Math.Min(_bytes, (long)Array.MaxLength * sizeof(ulong) / 2);
+        _buffer = GC.AllocateUninitializedArray<ulong>((int)(_bytes / sizeof(ulong)), pinned: true);
+        _buffer.AsSpan().Fill(1);
     }
 
     /// <summary>The DRAM probe's buffer: 4× the level-3 cache, at least <see cref="MinDramBufferBytes"/>.</summary>
@@ -35,14 +35,14 @@ public sealed class MemoryBandwidth : IDisposable
         return llc.Bytes is { } b ? Math.Max(4 * b, MinDramBufferBytes) : MinDramBufferBytes;
     }
 
-    public long BufferBytes => bytes;
+    public long BufferBytes => _bytes;
 
     /// <summary>Best read bandwidth in GB/s (1e9 bytes) over <paramref name="passes"/> passes with <paramref name="threads"/> threads.</summary>
     public double Measure(int threads, int passes = 5)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         double best = 0;
-        int chunk = buffer.Length / threads / 64 * 64; // elements per thread
+        int chunk = _buffer.Length / threads / 64 * 64; // elements per thread
 
         // A buffer that fits a cache is read several times per pass, so a pass lasts long enough (≥ 256 MB read) that
         // starting and joining the threads does not count; a DRAM-sized one once.
@@ -62,7 +62,7 @@ public sealed class MemoryBandwidth : IDisposable
                     long s = 0;
                     for (int i = 0; i < sweeps; i++)
                     {
-                        s += Sum(buffer.AsSpan(id * chunk, chunk));
+                        s += Sum(_buffer.AsSpan(id * chunk, chunk));
                     }
 
                     sums[id] = s;

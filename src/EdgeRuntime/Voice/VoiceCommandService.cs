@@ -1,7 +1,10 @@
+using System.Text;
+using System.Text.Json;
 using EdgeLlm.Device.Audio;
 using EdgeLlm.Device.Gpio;
 using EdgeLlm.Device.Speech;
 using EdgeLlm.EdgeRuntime.Service;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -14,7 +17,8 @@ namespace EdgeLlm.EdgeRuntime.Voice;
 /// record (hold to talk: until release; a short press: hands-free until silence) → transcribe →
 /// <c>voice {"type":"transcript",…}</c> (and Hermes <c>textCaptured</c>) → the text enters the same prompt queue as
 /// MQTT prompts, its reply on <c>edgellm/{id}/reply/voice-{n}</c>; LED blinks slowly until the reply is done → spoken
-/// when Voice:Speaker is set. A long hold while a voice reply is generating cancels it. A device that fails (button,
+/// when Voice:Speaker is set. With actions configured the transcript is an intent instead (docs/voice.md, "Voice →
+/// actions"): the action reply on the same topic, a short confirmation spoken. A long hold while a voice reply is generating cancels it. A device that fails (button,
 /// microphone, speech engine) is one log line, a <c>voice</c> error and the LED's error blink; MQTT prompts go on.
 /// </summary>
 public sealed class VoiceCommandService(
@@ -25,16 +29,22 @@ public sealed class VoiceCommandService(
     ServiceOptions options,
     DeviceStatus status,
     StatusPublisher publisher,
+    IServiceProvider services,
     ILogger<VoiceCommandService> log) : BackgroundService
 {
+    // registered by ServiceHost only when the configuration has actions
+    private readonly IntentHandler? _intents = options.Actions is { Actions.Count: > 0 } ? services.GetRequiredService<IntentHandler>() : null;
+
     private readonly Lock _lock = new();
     private readonly HashSet<string> _prompts = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _cancelled = new(StringComparer.Ordinal);
     private readonly VoiceSpeaker? _speaker = options.Voice.Speaker.Length == 0 ? null
         : new VoiceSpeaker(options.Voice.Espeak, options.Voice.Speaker, log);
 
     private VoiceSession? _session;
     private long _count;
     private bool _deviceError;
+    private bool _intentError;
     private IStatusLed? _led;
     private IAudioSource? _audio;
     private ISpeechToText? _speech;
@@ -126,6 +136,7 @@ public sealed class VoiceCommandService(
             session = new VoiceSession(n, Topics.VoiceRequestId(n), _stopping);
             _session = session;
             _deviceError = false;
+            _intentError = false;
         }
 
         Refresh();
@@ -164,6 +175,7 @@ public sealed class VoiceCommandService(
             }
 
             cancelled = [.. _prompts];
+            _cancelled.UnionWith(cancelled); // a cancelled intent is the user's "stop", not an error to blink about
             if (_session is { } s)
             {
                 s.LongHeld = true;
@@ -257,10 +269,90 @@ public sealed class VoiceCommandService(
     }
 
     /// <summary>
-    /// The one place a transcript goes. When actions are configured, this is where it is handed to the intent handler
-    /// (edgellm/{id}/intent, docs/mqtt.md) instead; until then every transcript is a prompt.
+    /// The one place a transcript goes: with actions configured, the intent handler (docs/voice.md, "Voice → actions");
+    /// otherwise the prompt queue.
     /// </summary>
-    private Task RouteTranscriptAsync(VoiceSession s, string text) => PromptAsync(s, text);
+    private Task RouteTranscriptAsync(VoiceSession s, string text) => _intents is { } intents ? IntentAsync(s, intents, text) : PromptAsync(s, text);
+
+    private async Task IntentAsync(VoiceSession s, IntentHandler intents, string text)
+    {
+        lock (_lock)
+        {
+            _prompts.Add(s.Id); // a long hold cancels the call's generation like a voice reply's
+            if (ReferenceEquals(_session, s))
+            {
+                _session = null;
+            }
+        }
+
+        Refresh();
+        IntentResult result;
+        try
+        {
+            // no dry run from a button: a spoken command is meant to be carried out
+            result = await intents.HandleTextAsync(text, "voice", dryRun: false, id: s.Id, _stopping).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(e, "voice: {Id}: the intent failed", s.Id);
+            result = IntentResult.Error(s.Id, ErrorCodes.Internal, e.Message);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _prompts.Remove(s.Id);
+            }
+        }
+
+        bool cancelled;
+        lock (_lock)
+        {
+            cancelled = _cancelled.Remove(s.Id);
+            if (result.IsError && !cancelled)
+            {
+                _intentError = true; // the error blink until the next press
+            }
+        }
+
+        if (result.IsError)
+        {
+            log.LogWarning("voice: {Id}: no action: {Code}: {Message}", s.Id, result.ErrorCode, result.Message);
+        }
+
+        Refresh();
+        await PublishAsync(topics.VoiceReply(s.Number), IntentHandler.Reply(result)).ConfigureAwait(false);
+        if (_speaker is not null && !cancelled)
+        {
+            await _speaker.SpeakAsync(Confirmation(result), _stopping).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// What the speaker says after a spoken command: the action's name in words, its argument values and "done"
+    /// (<c>light_set {"state":"ON","brightness":128}</c> → "light set, state ON, brightness 128: done"), so the user
+    /// hears what was carried out rather than what was heard; or "sorry, " and the error's message.
+    /// </summary>
+    public static string Confirmation(IntentResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.IsError)
+        {
+            return "sorry, " + result.Message;
+        }
+
+        var said = new StringBuilder(result.Name!.Replace('_', ' '));
+        if (result.Arguments.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var p in result.Arguments.EnumerateObject())
+            {
+                string value = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
+                said.Append(", ").Append(p.Name.Replace('_', ' ')).Append(' ').Append(value);
+            }
+        }
+
+        return said.Append(": done").ToString();
+    }
 
     private async Task PromptAsync(VoiceSession s, string text)
     {
@@ -346,7 +438,10 @@ public sealed class VoiceCommandService(
         Refresh();
     }
 
-    /// <summary>Shows the state on the LED and in the status message: listening, else thinking, else error or idle.</summary>
+    /// <summary>
+    /// Shows the state on the LED and in the status message: listening, else thinking, else error (a device error, or
+    /// the last spoken command's intent failed) or idle.
+    /// </summary>
     private void Refresh()
     {
         LedState led;
@@ -355,7 +450,7 @@ public sealed class VoiceCommandService(
         {
             (led, state) = _session is { Recording: true } ? (LedState.Listening, VoiceStates.Listening)
                 : _session is not null || _prompts.Count > 0 ? (LedState.Thinking, VoiceStates.Thinking)
-                : _deviceError ? (LedState.Error, VoiceStates.Error)
+                : _deviceError || _intentError ? (LedState.Error, VoiceStates.Error)
                 : (LedState.Idle, VoiceStates.Idle);
             _led?.Show(led);
         }

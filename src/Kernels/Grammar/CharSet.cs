@@ -9,37 +9,37 @@ internal sealed class CharSet : IEquatable<CharSet>
 {
     public const uint MaxCodePoint = 0x10FFFF;
 
-    private readonly uint[] lo;
-    private readonly uint[] hi;
-    private readonly ulong ascii0;
-    private readonly ulong ascii1;
+    private readonly uint[] _lo;
+    private readonly uint[] _hi;
+    private readonly ulong _ascii0;
+    private readonly ulong _ascii1;
 
     private CharSet(List<(uint Lo, uint Hi)> ranges)
     {
-        lo = new uint[ranges.Count];
-        hi = new uint[ranges.Count];
+        _lo = new uint[ranges.Count];
+        _hi = new uint[ranges.Count];
         for (int i = 0; i < ranges.Count; i++)
         {
-            (lo[i], hi[i]) = ranges[i];
+            (_lo[i], _hi[i]) = ranges[i];
             for (uint c = ranges[i].Lo; c <= Math.Min(ranges[i].Hi, 127u); c++)
             {
                 if (c < 64)
                 {
-                    ascii0 |= 1UL << (int)c;
+                    _ascii0 |= 1UL << (int)c;
                 }
                 else
                 {
-                    ascii1 |= 1UL << (int)(c - 64);
+                    _ascii1 |= 1UL << (int)(c - 64);
                 }
             }
         }
     }
 
-    public int RangeCount => lo.Length;
+    public int RangeCount => _lo.Length;
 
-    public (uint Lo, uint Hi) Range(int i) => (lo[i], hi[i]);
+    public (uint Lo, uint Hi) Range(int i) => (_lo[i], _hi[i]);
 
-    public bool IsEmpty => lo.Length == 0;
+    public bool IsEmpty => _lo.Length == 0;
 
     /// <summary>Normalizes the ranges (sorts, merges, drops surrogates and empty ranges) and complements when negated.</summary>
     public static CharSet Create(IEnumerable<(uint Lo, uint Hi)> ranges, bool negated)
@@ -114,23 +114,23 @@ internal sealed class CharSet : IEquatable<CharSet>
     {
         if (c < 64)
         {
-            return (ascii0 >> (int)c & 1) != 0;
+            return (_ascii0 >> (int)c & 1) != 0;
         }
 
         if (c < 128)
         {
-            return (ascii1 >> (int)(c - 64) & 1) != 0;
+            return (_ascii1 >> (int)(c - 64) & 1) != 0;
         }
 
-        int a = 0, b = lo.Length - 1;
+        int a = 0, b = _lo.Length - 1;
         while (a <= b)
         {
             int m = (a + b) >> 1;
-            if (c < lo[m])
+            if (c < _lo[m])
             {
                 b = m - 1;
             }
-            else if (c > hi[m])
+            else if (c > _hi[m])
             {
                 a = m + 1;
             }
@@ -147,11 +147,11 @@ internal sealed class CharSet : IEquatable<CharSet>
     public bool Intersects(uint from, uint to)
     {
         // first range whose upper end is >= from
-        int a = 0, b = lo.Length;
+        int a = 0, b = _lo.Length;
         while (a < b)
         {
             int m = (a + b) >> 1;
-            if (hi[m] < from)
+            if (_hi[m] < from)
             {
                 a = m + 1;
             }
@@ -161,21 +161,21 @@ internal sealed class CharSet : IEquatable<CharSet>
             }
         }
 
-        return a < lo.Length && lo[a] <= to;
+        return a < _lo.Length && _lo[a] <= to;
     }
 
     public bool Equals(CharSet? other) =>
-        other is not null && lo.AsSpan().SequenceEqual(other.lo) && hi.AsSpan().SequenceEqual(other.hi);
+        other is not null && _lo.AsSpan().SequenceEqual(other._lo) && _hi.AsSpan().SequenceEqual(other._hi);
 
     public override bool Equals(object? obj) => Equals(obj as CharSet);
 
     public override int GetHashCode()
     {
         var h = new HashCode();
-        for (int i = 0; i < lo.Length; i++)
+        for (int i = 0; i < _lo.Length; i++)
         {
-            h.Add(lo[i]);
-            h.Add(hi[i]);
+            h.Add(_lo[i]);
+            h.Add(_hi[i]);
         }
 
         return h.ToHashCode();

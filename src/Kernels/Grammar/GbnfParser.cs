@@ -18,28 +18,28 @@ internal sealed class GbnfParser
     /// <summary>Keeps a hostile grammar from growing without bound through nested repetitions.</summary>
     private const int MaxElements = 1 << 20;
 
-    private readonly string src;
-    private readonly GrammarRules rules = new();
-    private int pos;
-    private int elements;
+    private readonly string _src;
+    private readonly GrammarRules _rules = new();
+    private int _pos;
+    private int _elements;
 
-    private GbnfParser(string text) => src = text;
+    private GbnfParser(string text) => _src = text;
 
     public static GrammarRules Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var p = new GbnfParser(text);
         p.ParseAll();
-        return p.rules;
+        return p._rules;
     }
 
-    private char Cur => pos < src.Length ? src[pos] : '\0';
+    private char Cur => _pos < _src.Length ? _src[_pos] : '\0';
 
-    private char At(int i) => pos + i < src.Length ? src[pos + i] : '\0';
+    private char At(int i) => _pos + i < _src.Length ? _src[_pos + i] : '\0';
 
-    private bool AtEnd => pos >= src.Length;
+    private bool AtEnd => _pos >= _src.Length;
 
-    private GrammarException Error(string what) => GrammarException.Syntax(src, pos, what);
+    private GrammarException Error(string what) => GrammarException.Syntax(_src, _pos, what);
 
     private void ParseAll()
     {
@@ -54,11 +54,11 @@ internal sealed class GbnfParser
             ParseRule();
         }
 
-        foreach (var r in rules.Rules)
+        foreach (var r in _rules.Rules)
         {
             if (!r.Defined)
             {
-                pos = r.FirstReference;
+                _pos = r.FirstReference;
                 throw Error($"rule '{r.Name}' is used but never defined");
             }
         }
@@ -66,7 +66,7 @@ internal sealed class GbnfParser
 
     private void ParseRule()
     {
-        int start = pos;
+        int start = _pos;
         string name = ParseName();
         SkipSpace(newlineOk: false);
         if (!(Cur == ':' && At(1) == ':' && At(2) == '='))
@@ -74,26 +74,26 @@ internal sealed class GbnfParser
             throw Error("expected '::=' after the rule name");
         }
 
-        int id = rules.Id(name);
-        var rule = rules.Rules[id];
+        int id = _rules.Id(name);
+        var rule = _rules.Rules[id];
         if (rule.Defined)
         {
-            pos = start;
+            _pos = start;
             throw Error($"rule '{name}' is defined twice");
         }
 
         rule.Defined = true;
         rule.Offset = start;
-        pos += 3;
+        _pos += 3;
         SkipSpace(newlineOk: true);
         ParseAlternatives(rule, name, nested: false);
         if (Cur == '\r')
         {
-            pos += At(1) == '\n' ? 2 : 1;
+            _pos += At(1) == '\n' ? 2 : 1;
         }
         else if (Cur == '\n')
         {
-            pos++;
+            _pos++;
         }
         else if (!AtEnd)
         {
@@ -108,7 +108,7 @@ internal sealed class GbnfParser
         rule.Alternatives.Add(ParseSequence(ruleName, nested));
         while (Cur == '|')
         {
-            pos++;
+            _pos++;
             SkipSpace(newlineOk: true);
             rule.Alternatives.Add(ParseSequence(ruleName, nested));
         }
@@ -120,25 +120,25 @@ internal sealed class GbnfParser
         int lastStart = -1; // index in seq where the last item (what a repetition applies to) starts
         while (!AtEnd)
         {
-            int itemOffset = pos;
+            int itemOffset = _pos;
             char c = Cur;
             if (c == '"')
             {
-                pos++;
+                _pos++;
                 lastStart = seq.Count;
                 while (Cur != '"')
                 {
                     if (AtEnd)
                     {
-                        pos = itemOffset;
+                        _pos = itemOffset;
                         throw Error("unterminated string literal");
                     }
 
-                    int at = pos;
+                    int at = _pos;
                     Add(seq, new GrammarElement(-1, CharSet.Single(ParseChar()), at));
                 }
 
-                pos++;
+                _pos++;
                 if (lastStart == seq.Count)
                 {
                     lastStart = -1; // "" adds nothing a repetition could apply to
@@ -148,12 +148,12 @@ internal sealed class GbnfParser
             }
             else if (c == '[')
             {
-                pos++;
+                _pos++;
                 bool negated = false;
                 if (Cur == '^')
                 {
                     negated = true;
-                    pos++;
+                    _pos++;
                 }
 
                 var ranges = new List<(uint, uint)>();
@@ -161,7 +161,7 @@ internal sealed class GbnfParser
                 {
                     if (AtEnd)
                     {
-                        pos = itemOffset;
+                        _pos = itemOffset;
                         throw Error("unterminated character class");
                     }
 
@@ -169,10 +169,10 @@ internal sealed class GbnfParser
                     uint last = first;
                     if (Cur == '-' && At(1) != ']')
                     {
-                        pos++;
+                        _pos++;
                         if (AtEnd)
                         {
-                            pos = itemOffset;
+                            _pos = itemOffset;
                             throw Error("unterminated character class");
                         }
 
@@ -182,7 +182,7 @@ internal sealed class GbnfParser
                     ranges.Add((first, last));
                 }
 
-                pos++;
+                _pos++;
                 lastStart = seq.Count;
                 Add(seq, new GrammarElement(-1, CharSet.Create(ranges, negated), itemOffset));
                 SkipSpace(nested);
@@ -190,10 +190,10 @@ internal sealed class GbnfParser
             else if (IsWordChar(c))
             {
                 string name = ParseName();
-                int id = rules.Id(name);
-                if (rules.Rules[id].FirstReference < 0)
+                int id = _rules.Id(name);
+                if (_rules.Rules[id].FirstReference < 0)
                 {
-                    rules.Rules[id].FirstReference = itemOffset;
+                    _rules.Rules[id].FirstReference = itemOffset;
                 }
 
                 lastStart = seq.Count;
@@ -202,37 +202,37 @@ internal sealed class GbnfParser
             }
             else if (c == '(')
             {
-                pos++;
+                _pos++;
                 SkipSpace(newlineOk: true);
-                int sub = rules.Generate(ruleName);
-                rules.Rules[sub].Offset = itemOffset;
-                ParseAlternatives(rules.Rules[sub], ruleName, nested: true);
+                int sub = _rules.Generate(ruleName);
+                _rules.Rules[sub].Offset = itemOffset;
+                ParseAlternatives(_rules.Rules[sub], ruleName, nested: true);
                 if (Cur != ')')
                 {
                     throw Error(AtEnd ? "missing ')' at the end of the grammar" : $"unexpected '{Cur}': expected ')'");
                 }
 
-                pos++;
+                _pos++;
                 lastStart = seq.Count;
                 Add(seq, new GrammarElement(sub, null, itemOffset));
                 SkipSpace(nested);
             }
             else if (c == '.')
             {
-                pos++;
+                _pos++;
                 lastStart = seq.Count;
                 Add(seq, new GrammarElement(-1, CharSet.Any, itemOffset));
                 SkipSpace(nested);
             }
             else if (c is '*' or '+' or '?')
             {
-                pos++;
+                _pos++;
                 SkipSpace(nested);
                 Repeat(seq, ref lastStart, ruleName, c == '+' ? 1 : 0, c == '?' ? 1 : -1, itemOffset);
             }
             else if (c == '{')
             {
-                pos++;
+                _pos++;
                 SkipSpace(nested);
                 int min = ParseCount();
                 SkipSpace(nested);
@@ -240,11 +240,11 @@ internal sealed class GbnfParser
                 if (Cur == '}')
                 {
                     max = min;
-                    pos++;
+                    _pos++;
                 }
                 else if (Cur == ',')
                 {
-                    pos++;
+                    _pos++;
                     SkipSpace(nested);
                     max = -1;
                     if (char.IsAsciiDigit(Cur))
@@ -258,7 +258,7 @@ internal sealed class GbnfParser
                         throw Error("expected '}' to close the repetition");
                     }
 
-                    pos++;
+                    _pos++;
                 }
                 else
                 {
@@ -268,7 +268,7 @@ internal sealed class GbnfParser
                 SkipSpace(nested);
                 if (min > MaxRepetitions)
                 {
-                    pos = itemOffset;
+                    _pos = itemOffset;
                     throw Error($"repetition count {min} exceeds {MaxRepetitions}");
                 }
 
@@ -279,7 +279,7 @@ internal sealed class GbnfParser
 
                 if (max >= 0 && max < min)
                 {
-                    pos = itemOffset;
+                    _pos = itemOffset;
                     throw Error($"repetition maximum {max} is below its minimum {min}");
                 }
 
@@ -306,7 +306,7 @@ internal sealed class GbnfParser
     {
         if (lastStart < 0 || lastStart >= seq.Count)
         {
-            pos = offset;
+            _pos = offset;
             throw Error("a repetition operator needs an item before it");
         }
 
@@ -325,11 +325,11 @@ internal sealed class GbnfParser
         int last = -1;
         for (int i = 0; i < optional; i++)
         {
-            int id = rules.Generate(ruleName);
-            var rule = rules.Rules[id];
+            int id = _rules.Generate(ruleName);
+            var rule = _rules.Rules[id];
             rule.Offset = offset;
             var first = new List<GrammarElement>(item);
-            elements += item.Count + 1;
+            _elements += item.Count + 1;
             if (unbounded)
             {
                 first.Add(new GrammarElement(id, null, offset));
@@ -350,9 +350,9 @@ internal sealed class GbnfParser
         }
 
         // lastStart stays: as in llama.cpp a second operator (a{2}*) applies to what the first one produced
-        if (elements > MaxElements)
+        if (_elements > MaxElements)
         {
-            pos = offset;
+            _pos = offset;
             throw Error($"the grammar expands to more than {MaxElements} elements");
         }
     }
@@ -360,7 +360,7 @@ internal sealed class GbnfParser
     private void Add(List<GrammarElement> seq, GrammarElement e)
     {
         seq.Add(e);
-        if (++elements > MaxElements)
+        if (++_elements > MaxElements)
         {
             throw Error($"the grammar expands to more than {MaxElements} elements");
         }
@@ -368,18 +368,18 @@ internal sealed class GbnfParser
 
     private int ParseCount()
     {
-        int start = pos;
+        int start = _pos;
         while (char.IsAsciiDigit(Cur))
         {
-            pos++;
+            _pos++;
         }
 
-        if (pos == start)
+        if (_pos == start)
         {
             throw Error("expected a number");
         }
 
-        if (!int.TryParse(src.AsSpan(start, pos - start), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+        if (!int.TryParse(_src.AsSpan(start, _pos - start), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
         {
             n = int.MaxValue;
         }
@@ -389,18 +389,18 @@ internal sealed class GbnfParser
 
     private string ParseName()
     {
-        int start = pos;
+        int start = _pos;
         while (IsWordChar(Cur))
         {
-            pos++;
+            _pos++;
         }
 
-        if (pos == start)
+        if (_pos == start)
         {
             throw Error(AtEnd ? "expected a rule name at the end of the grammar" : $"unexpected '{Cur}': expected a rule name");
         }
 
-        return src[start..pos];
+        return _src[start.._pos];
     }
 
     /// <summary>One character of a literal or class: an escape or a Unicode scalar value.</summary>
@@ -409,7 +409,7 @@ internal sealed class GbnfParser
         if (Cur == '\\')
         {
             char e = At(1);
-            pos += 2;
+            _pos += 2;
             switch (e)
             {
                 case 'x': return ParseHex(2);
@@ -420,17 +420,17 @@ internal sealed class GbnfParser
                 case 'n': return '\n';
                 case '\\' or '"' or '[' or ']' or '-': return e;
                 default:
-                    pos -= 2;
+                    _pos -= 2;
                     throw Error(e == '\0' ? "unterminated escape" : $"unknown escape '\\{e}'");
             }
         }
 
-        if (Rune.DecodeFromUtf16(src.AsSpan(pos), out Rune r, out int used) != System.Buffers.OperationStatus.Done)
+        if (Rune.DecodeFromUtf16(_src.AsSpan(_pos), out Rune r, out int used) != System.Buffers.OperationStatus.Done)
         {
             throw Error("invalid UTF-16 in the grammar text");
         }
 
-        pos += used;
+        _pos += used;
         return (uint)r.Value;
     }
 
@@ -446,7 +446,7 @@ internal sealed class GbnfParser
             }
 
             v = (v << 4) | (uint)d;
-            pos++;
+            _pos++;
         }
 
         return v;
@@ -469,13 +469,13 @@ internal sealed class GbnfParser
             char c = Cur;
             if (c is ' ' or '\t' || (newlineOk && c is '\r' or '\n'))
             {
-                pos++;
+                _pos++;
             }
             else if (c == '#')
             {
                 while (!AtEnd && Cur is not '\r' and not '\n')
                 {
-                    pos++;
+                    _pos++;
                 }
             }
             else

@@ -7,28 +7,28 @@ namespace EdgeLlm.Kernels.Grammar;
 /// </summary>
 public sealed class GrammarMatcher
 {
-    private readonly TokenGrammar grammar;
-    private readonly TokenVocabulary vocab;
-    private readonly GrammarState state;
-    private readonly MatcherScratch scratch;
+    private readonly TokenGrammar _grammar;
+    private readonly TokenVocabulary _vocab;
+    private readonly GrammarState _state;
+    private readonly MatcherScratch _scratch;
 
     internal GrammarMatcher(TokenGrammar grammar)
     {
-        this.grammar = grammar;
-        vocab = grammar.Vocabulary;
+        this._grammar = grammar;
+        _vocab = grammar.Vocabulary;
         var stepper = new GrammarStepper(grammar.Grammar);
-        state = new GrammarState(stepper);
-        scratch = new MatcherScratch(vocab, stepper);
+        _state = new GrammarState(stepper);
+        _scratch = new MatcherScratch(_vocab, stepper);
     }
 
-    public TokenGrammar TokenGrammar => grammar;
+    public TokenGrammar TokenGrammar => _grammar;
 
     /// <summary>The byte-level state (what has been accepted).</summary>
-    public GrammarState State => state;
+    public GrammarState State => _state;
 
-    public bool CanEnd => state.CanEnd;
+    public bool CanEnd => _state.CanEnd;
 
-    public void Reset() => state.Reset();
+    public void Reset() => _state.Reset();
 
     /// <summary>
     /// Writes the allowed tokens into <paramref name="mask"/> (bit id of word id / 64; at least
@@ -38,23 +38,23 @@ public sealed class GrammarMatcher
     /// </summary>
     public bool FillMask(Span<ulong> mask, bool stripLeadingSpace = false)
     {
-        var m = mask[..vocab.MaskLength];
+        var m = mask[.._vocab.MaskLength];
         m.Clear();
-        var stacks = state.Stacks;
-        if (!state.Partial.IsNone || stripLeadingSpace)
+        var stacks = _state.Stacks;
+        if (!_state.Partial.IsNone || stripLeadingSpace)
         {
             // Mid-character or a shifted first token: no cache entry fits, walk the vocabulary from the whole state.
-            var all = grammar.AllTokens.AsSpan();
+            var all = _grammar.AllTokens.AsSpan();
             if (stripLeadingSpace)
             {
-                var (from, to) = vocab.SpaceRun;
-                scratch.Walker.Walk(stacks, state.Partial, all[..from], 0, local: false, m, null);
-                scratch.Walker.Walk(stacks, state.Partial, all[from..to], 1, local: false, m, null);
-                scratch.Walker.Walk(stacks, state.Partial, all[to..], 0, local: false, m, null);
+                var (from, to) = _vocab.SpaceRun;
+                _scratch.Walker.Walk(stacks, _state.Partial, all[..from], 0, local: false, m, null);
+                _scratch.Walker.Walk(stacks, _state.Partial, all[from..to], 1, local: false, m, null);
+                _scratch.Walker.Walk(stacks, _state.Partial, all[to..], 0, local: false, m, null);
             }
             else
             {
-                scratch.Walker.Walk(stacks, state.Partial, all, 0, local: false, m, null);
+                _scratch.Walker.Walk(stacks, _state.Partial, all, 0, local: false, m, null);
             }
         }
         else
@@ -64,15 +64,15 @@ public sealed class GrammarMatcher
                 var s = stacks[i];
                 if (s.Length > 0)
                 {
-                    grammar.OrStackMask(s, m, scratch);
+                    _grammar.OrStackMask(s, m, _scratch);
                 }
             }
         }
 
         bool any = m.ContainsAnyExcept(0UL);
-        if (state.CanEnd)
+        if (_state.CanEnd)
         {
-            m[vocab.EosId >> 6] |= 1UL << vocab.EosId;
+            m[_vocab.EosId >> 6] |= 1UL << _vocab.EosId;
         }
 
         return any;
@@ -82,10 +82,10 @@ public sealed class GrammarMatcher
     public void Accept(int token, bool stripLeadingSpace = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(token);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, vocab.Size);
-        if (token == vocab.EosId)
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, _vocab.Size);
+        if (token == _vocab.EosId)
         {
-            if (!state.CanEnd)
+            if (!_state.CanEnd)
             {
                 throw new InvalidOperationException("EOS is not allowed here: the grammar is not complete");
             }
@@ -93,7 +93,7 @@ public sealed class GrammarMatcher
             return;
         }
 
-        var bytes = vocab.Bytes(token);
+        var bytes = _vocab.Bytes(token);
         if (stripLeadingSpace && bytes.Length > 0 && bytes[0] == (byte)' ')
         {
             bytes = bytes[1..];
@@ -106,9 +106,9 @@ public sealed class GrammarMatcher
 
         for (int i = 0; i < bytes.Length; i++)
         {
-            if (!state.TryAccept(bytes[i]))
+            if (!_state.TryAccept(bytes[i]))
             {
-                throw new InvalidOperationException($"token {token} is not allowed by the grammar after {state.Position} bytes");
+                throw new InvalidOperationException($"token {token} is not allowed by the grammar after {_state.Position} bytes");
             }
         }
     }

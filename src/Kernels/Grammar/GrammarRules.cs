@@ -28,35 +28,35 @@ internal sealed class GrammarRule(string name)
 /// <summary>The rules of a grammar as parsed, before they are compiled into the flat form the matcher runs.</summary>
 internal sealed class GrammarRules
 {
-    private readonly Dictionary<string, int> ids = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
 
     public List<GrammarRule> Rules { get; } = [];
 
     public int Id(string name)
     {
-        if (!ids.TryGetValue(name, out int id))
+        if (!_ids.TryGetValue(name, out int id))
         {
             id = Rules.Count;
-            ids[name] = id;
+            _ids[name] = id;
             Rules.Add(new GrammarRule(name));
         }
 
         return id;
     }
 
-    public bool TryGetId(string name, out int id) => ids.TryGetValue(name, out id);
+    public bool TryGetId(string name, out int id) => _ids.TryGetValue(name, out id);
 
     /// <summary>A fresh rule named after <paramref name="baseName"/> (groups and repetitions), as llama.cpp names them.</summary>
     public int Generate(string baseName)
     {
         int id = Rules.Count;
         string name = $"{baseName}_{id}";
-        while (ids.ContainsKey(name))
+        while (_ids.ContainsKey(name))
         {
             name += "_";
         }
 
-        ids[name] = id;
+        _ids[name] = id;
         Rules.Add(new GrammarRule(name) { Defined = true });
         return id;
     }

@@ -6,43 +6,43 @@ namespace EdgeLlm.Kernels.Grammar;
 /// </summary>
 public sealed class GrammarState
 {
-    private readonly GrammarStepper stepper;
-    private StackSet current = new();
-    private StackSet spare = new();
+    private readonly GrammarStepper _stepper;
+    private StackSet _current = new();
+    private StackSet _spare = new();
 
     public GrammarState(CompiledGrammar grammar)
     {
         ArgumentNullException.ThrowIfNull(grammar);
-        stepper = new GrammarStepper(grammar);
+        _stepper = new GrammarStepper(grammar);
         Reset();
     }
 
     internal GrammarState(GrammarStepper stepper)
     {
-        this.stepper = stepper;
+        this._stepper = stepper;
         Reset();
     }
 
-    public CompiledGrammar Grammar => stepper.Grammar;
+    public CompiledGrammar Grammar => _stepper.Grammar;
 
     /// <summary>Bytes accepted since the last <see cref="Reset"/>.</summary>
     public int Position { get; private set; }
 
     /// <summary>The text so far is a complete sentence of the grammar (EOS may follow).</summary>
-    public bool CanEnd => Partial.IsNone && current.HasEmpty;
+    public bool CanEnd => Partial.IsNone && _current.HasEmpty;
 
     /// <summary>Nothing may follow: the text is complete and no parse can take another character.</summary>
-    public bool IsComplete => CanEnd && !current.HasLive;
+    public bool IsComplete => CanEnd && !_current.HasLive;
 
-    internal StackSet Stacks => current;
+    internal StackSet Stacks => _current;
 
     internal Utf8Partial Partial { get; private set; }
 
-    internal GrammarStepper Stepper => stepper;
+    internal GrammarStepper Stepper => _stepper;
 
     public void Reset()
     {
-        stepper.Initial(current);
+        _stepper.Initial(_current);
         Partial = Utf8Partial.None;
         Position = 0;
     }
@@ -50,12 +50,12 @@ public sealed class GrammarState
     /// <summary>Consumes <paramref name="b"/> if the grammar allows it here; otherwise returns false and changes nothing.</summary>
     public bool TryAccept(byte b)
     {
-        if (!stepper.Step(current, Partial, b, spare, out var next) || spare.Count == 0)
+        if (!_stepper.Step(_current, Partial, b, _spare, out var next) || _spare.Count == 0)
         {
             return false;
         }
 
-        (current, spare) = (spare, current);
+        (_current, _spare) = (_spare, _current);
         Partial = next;
         Position++;
         return true;

@@ -8,16 +8,16 @@ namespace EdgeLlm.Kernels.Grammar;
 /// </summary>
 internal sealed class GrammarStepper(CompiledGrammar grammar)
 {
-    private readonly int[] code = grammar.Code;
-    private readonly CharSet[] sets = grammar.Sets;
-    private readonly int[] altBegin = grammar.AltBegin;
-    private readonly int[] altPos = grammar.AltPos;
-    private readonly bool guard = grammar.HasEmptyCycles;
-    private int[] work = new int[64];
+    private readonly int[] _code = grammar.Code;
+    private readonly CharSet[] _sets = grammar.Sets;
+    private readonly int[] _altBegin = grammar.AltBegin;
+    private readonly int[] _altPos = grammar.AltPos;
+    private readonly bool _guard = grammar.HasEmptyCycles;
+    private int[] _work = new int[64];
 
     // Reference-topped stacks already expanded in this step (only for grammars with empty cycles): meeting one again
     // adds nothing new, and it is how a cycle that matched nothing ends (llama.cpp keeps a seen-set for the same reason).
-    private readonly StackSet seen = new();
+    private readonly StackSet _seen = new();
 
     public CompiledGrammar Grammar { get; } = grammar;
 
@@ -25,12 +25,12 @@ internal sealed class GrammarStepper(CompiledGrammar grammar)
     public void Initial(StackSet dst)
     {
         dst.Clear();
-        work[0] = Grammar.StartPosition;
-        seen.Clear();
+        _work[0] = Grammar.StartPosition;
+        _seen.Clear();
         Expand(1, dst);
     }
 
-    public CharSet SetAt(int position) => sets[code[position]];
+    public CharSet SetAt(int position) => _sets[_code[position]];
 
     /// <summary>
     /// Consumes one byte from every stack of <paramref name="src"/> into <paramref name="dst"/> (cleared first).
@@ -96,7 +96,7 @@ internal sealed class GrammarStepper(CompiledGrammar grammar)
         for (int i = 0; i < src.Count; i++)
         {
             var s = src[i];
-            if (s.Length > 0 && sets[code[s[^1]]].Contains(cp))
+            if (s.Length > 0 && _sets[_code[s[^1]]].Contains(cp))
             {
                 Advance(s, dst);
             }
@@ -121,7 +121,7 @@ internal sealed class GrammarStepper(CompiledGrammar grammar)
         for (int i = 0; i < src.Count; i++)
         {
             var s = src[i];
-            if (s.Length > 0 && sets[code[s[^1]]].Intersects(low, high))
+            if (s.Length > 0 && _sets[_code[s[^1]]].Intersects(low, high))
             {
                 dst.Add(s, src.Hash(i));
             }
@@ -135,16 +135,16 @@ internal sealed class GrammarStepper(CompiledGrammar grammar)
     {
         int len = s.Length;
         Ensure(len + 2);
-        s.CopyTo(work);
-        seen.Clear();
+        s.CopyTo(_work);
+        _seen.Clear();
         int next = s[^1] + 1;
-        if (code[next] == CompiledGrammar.AltEnd)
+        if (_code[next] == CompiledGrammar.AltEnd)
         {
             Expand(len - 1, dst);
         }
         else
         {
-            work[len - 1] = next;
+            _work[len - 1] = next;
             Expand(len, dst);
         }
     }
@@ -162,20 +162,20 @@ internal sealed class GrammarStepper(CompiledGrammar grammar)
             return;
         }
 
-        int p = work[len - 1];
-        int c = code[p];
+        int p = _work[len - 1];
+        int c = _code[p];
         if (c < CompiledGrammar.RefBase)
         {
-            dst.Add(work.AsSpan(0, len));
+            dst.Add(_work.AsSpan(0, len));
             return;
         }
 
-        if (guard)
+        if (_guard)
         {
-            var here = work.AsSpan(0, len);
-            int before = seen.Count;
-            seen.Add(here);
-            if (seen.Count == before)
+            var here = _work.AsSpan(0, len);
+            int before = _seen.Count;
+            _seen.Add(here);
+            if (_seen.Count == before)
             {
                 return;
             }
@@ -183,32 +183,32 @@ internal sealed class GrammarStepper(CompiledGrammar grammar)
 
         int rule = c - CompiledGrammar.RefBase;
         int cont = p + 1;
-        bool hasCont = code[cont] != CompiledGrammar.AltEnd;
-        for (int k = altBegin[rule]; k < altBegin[rule + 1]; k++)
+        bool hasCont = _code[cont] != CompiledGrammar.AltEnd;
+        for (int k = _altBegin[rule]; k < _altBegin[rule + 1]; k++)
         {
-            int a = altPos[k];
+            int a = _altPos[k];
             int l = len - 1;
             Ensure(len + 2);
             if (hasCont)
             {
-                work[l++] = cont;
+                _work[l++] = cont;
             }
 
-            if (code[a] != CompiledGrammar.AltEnd)
+            if (_code[a] != CompiledGrammar.AltEnd)
             {
-                work[l++] = a;
+                _work[l++] = a;
             }
 
             Expand(l, dst);
-            work[len - 1] = p;
+            _work[len - 1] = p;
         }
     }
 
     private void Ensure(int n)
     {
-        if (n > work.Length)
+        if (n > _work.Length)
         {
-            Array.Resize(ref work, Math.Max(n, work.Length * 2));
+            Array.Resize(ref _work, Math.Max(n, _work.Length * 2));
         }
     }
 }

@@ -27,14 +27,14 @@ internal sealed class JsonSchemaGbnf
     /// <summary>llama.cpp's repetition limit: a larger bound in GBNF means "unbounded".</summary>
     private const int MaxCount = 2000;
 
-    private readonly JsonElement root;
-    private readonly StringBuilder rules = new();
-    private readonly Dictionary<string, string?> refs = new(StringComparer.Ordinal);
-    private readonly HashSet<string> resolving = new(StringComparer.Ordinal);
-    private readonly HashSet<string> shared = new(StringComparer.Ordinal);
-    private int counter;
+    private readonly JsonElement _root;
+    private readonly StringBuilder _rules = new();
+    private readonly Dictionary<string, string?> _refs = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _resolving = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _shared = new(StringComparer.Ordinal);
+    private int _counter;
 
-    private JsonSchemaGbnf(JsonElement root) => this.root = root;
+    private JsonSchemaGbnf(JsonElement root) => this._root = root;
 
     public static string Translate(string schemaJson)
     {
@@ -61,7 +61,7 @@ internal sealed class JsonSchemaGbnf
         string body = t.Schema(schema, "") ?? throw GrammarException.Schema("", "the schema accepts no value (false)");
         var sb = new StringBuilder();
         sb.Append("root ::= ").Append(body).Append('\n');
-        sb.Append(t.rules);
+        sb.Append(t._rules);
         return sb.ToString();
     }
 
@@ -248,17 +248,17 @@ internal sealed class JsonSchemaGbnf
             throw GrammarException.Schema(ptr, $"only references inside the schema (#/...) are supported, not '{target}'");
         }
 
-        if (refs.TryGetValue(target, out string? known))
+        if (_refs.TryGetValue(target, out string? known))
         {
             return known;
         }
 
-        if (!resolving.Add(target))
+        if (!_resolving.Add(target))
         {
             throw GrammarException.Schema(ptr, $"recursive $ref '{target}' is not supported");
         }
 
-        JsonElement node = root;
+        JsonElement node = _root;
         string pointer = target[1..];
         if (pointer.Length > 0)
         {
@@ -282,8 +282,8 @@ internal sealed class JsonSchemaGbnf
 
         string? body = Schema(node, pointer);
         string? name = body is null ? null : Define("ref", body);
-        resolving.Remove(target);
-        refs[target] = name;
+        _resolving.Remove(target);
+        _refs[target] = name;
         return name;
     }
 
@@ -385,8 +385,8 @@ internal sealed class JsonSchemaGbnf
                 rBody += rNext.Length == 0 ? " | \"\"" : $" | {rNext}";
             }
 
-            rules.Append(sName).Append(" ::= ").Append(sBody.TrimEnd()).Append('\n');
-            rules.Append(rName).Append(" ::= ").Append(rBody.TrimEnd()).Append('\n');
+            _rules.Append(sName).Append(" ::= ").Append(sBody.TrimEnd()).Append('\n');
+            _rules.Append(rName).Append(" ::= ").Append(rBody.TrimEnd()).Append('\n');
             s0 = sName;
             r0 = rName;
         }
@@ -511,25 +511,25 @@ internal sealed class JsonSchemaGbnf
     /// <summary>A helper rule shared by every use (emitted once).</summary>
     private string Shared(string name)
     {
-        if (shared.Add(name))
+        if (_shared.Add(name))
         {
             switch (name)
             {
                 case "ws":
-                    rules.Append("ws ::= \" \"?\n");
+                    _rules.Append("ws ::= \" \"?\n");
                     break;
                 case "jchar":
                     // one code point per char: \u escapes of surrogates are excluded, so minLength/maxLength count right
-                    rules.Append("jchar ::= [^\"\\\\\\x00-\\x1F] | \"\\\\\" ([\"\\\\/bfnrt] | \"u\" ([0-9a-cA-Ce-fE-F] [0-9a-fA-F]{3} | [dD] [0-7] [0-9a-fA-F]{2}))\n");
+                    _rules.Append("jchar ::= [^\"\\\\\\x00-\\x1F] | \"\\\\\" ([\"\\\\/bfnrt] | \"u\" ([0-9a-cA-Ce-fE-F] [0-9a-fA-F]{3} | [dD] [0-7] [0-9a-fA-F]{2}))\n");
                     break;
                 case "jvalue":
                     Shared("ws");
                     Shared("jchar");
-                    rules.Append("jvalue ::= jobject | jarray | jstring | jnumber | \"true\" | \"false\" | \"null\"\n");
-                    rules.Append("jobject ::= \"{\" ws (jstring ws \":\" ws jvalue (\",\" ws jstring ws \":\" ws jvalue)*)? ws \"}\"\n");
-                    rules.Append("jarray ::= \"[\" ws (jvalue (\",\" ws jvalue)*)? ws \"]\"\n");
-                    rules.Append("jstring ::= \"\\\"\" jchar* \"\\\"\"\n");
-                    rules.Append($"jnumber ::= {NumberRangeGbnf.Decimal(null, null)}\n");
+                    _rules.Append("jvalue ::= jobject | jarray | jstring | jnumber | \"true\" | \"false\" | \"null\"\n");
+                    _rules.Append("jobject ::= \"{\" ws (jstring ws \":\" ws jvalue (\",\" ws jstring ws \":\" ws jvalue)*)? ws \"}\"\n");
+                    _rules.Append("jarray ::= \"[\" ws (jvalue (\",\" ws jvalue)*)? ws \"]\"\n");
+                    _rules.Append("jstring ::= \"\\\"\" jchar* \"\\\"\"\n");
+                    _rules.Append($"jnumber ::= {NumberRangeGbnf.Decimal(null, null)}\n");
                     break;
             }
         }
@@ -540,11 +540,11 @@ internal sealed class JsonSchemaGbnf
     private string Define(string kind, string body)
     {
         string name = Next(kind);
-        rules.Append(name).Append(" ::= ").Append(body).Append('\n');
+        _rules.Append(name).Append(" ::= ").Append(body).Append('\n');
         return name;
     }
 
-    private string Next(string kind) => $"{kind}-{++counter}";
+    private string Next(string kind) => $"{kind}-{++_counter}";
 
     private static string TypeOf(JsonElement v) => v.ValueKind switch
     {

@@ -5,20 +5,20 @@ namespace EdgeLlm.Kernels.Grammar;
 /// <summary>Token masks keyed by a whole parser stack; looked up by span, so a hit allocates nothing.</summary>
 internal sealed class StackMaskCache
 {
-    private readonly Dictionary<int[], ulong[]> map;
-    private readonly Dictionary<int[], ulong[]>.AlternateLookup<ReadOnlySpan<int>> lookup;
+    private readonly Dictionary<int[], ulong[]> _map;
+    private readonly Dictionary<int[], ulong[]>.AlternateLookup<ReadOnlySpan<int>> _lookup;
 
     public StackMaskCache()
     {
-        map = new Dictionary<int[], ulong[]>(StackComparer.Instance);
-        lookup = map.GetAlternateLookup<ReadOnlySpan<int>>();
+        _map = new Dictionary<int[], ulong[]>(StackComparer.Instance);
+        _lookup = _map.GetAlternateLookup<ReadOnlySpan<int>>();
     }
 
-    public int Count => map.Count;
+    public int Count => _map.Count;
 
-    public bool TryGet(ReadOnlySpan<int> stack, [MaybeNullWhen(false)] out ulong[] mask) => lookup.TryGetValue(stack, out mask);
+    public bool TryGet(ReadOnlySpan<int> stack, [MaybeNullWhen(false)] out ulong[] mask) => _lookup.TryGetValue(stack, out mask);
 
-    public void Add(ReadOnlySpan<int> stack, ulong[] mask) => map[stack.ToArray()] = mask;
+    public void Add(ReadOnlySpan<int> stack, ulong[] mask) => _map[stack.ToArray()] = mask;
 
     private sealed class StackComparer : IEqualityComparer<int[]>, IAlternateEqualityComparer<ReadOnlySpan<int>, int[]>
     {

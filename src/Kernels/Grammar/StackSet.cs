@@ -10,17 +10,17 @@ internal sealed class StackSet
     /// <summary>More live stacks than this means a grammar so ambiguous that every step would crawl.</summary>
     public const int MaxStacks = 4096;
 
-    private int[] data = new int[256];
-    private int[] start = new int[16];
-    private int[] length = new int[16];
-    private int[] hash = new int[16];
-    private int used;
+    private int[] _data = new int[256];
+    private int[] _start = new int[16];
+    private int[] _length = new int[16];
+    private int[] _hash = new int[16];
+    private int _used;
 
     public int Count { get; private set; }
 
-    public ReadOnlySpan<int> this[int i] => data.AsSpan(start[i], length[i]);
+    public ReadOnlySpan<int> this[int i] => _data.AsSpan(_start[i], _length[i]);
 
-    public int Hash(int i) => hash[i];
+    public int Hash(int i) => _hash[i];
 
     /// <summary>Whether one of the stacks is empty (the grammar, or the frame a local walk started in, is finished).</summary>
     public bool HasEmpty
@@ -29,7 +29,7 @@ internal sealed class StackSet
         {
             for (int i = 0; i < Count; i++)
             {
-                if (length[i] == 0)
+                if (_length[i] == 0)
                 {
                     return true;
                 }
@@ -46,7 +46,7 @@ internal sealed class StackSet
         {
             for (int i = 0; i < Count; i++)
             {
-                if (length[i] > 0)
+                if (_length[i] > 0)
                 {
                     return true;
                 }
@@ -59,7 +59,7 @@ internal sealed class StackSet
     public void Clear()
     {
         Count = 0;
-        used = 0;
+        _used = 0;
     }
 
     public static int HashOf(ReadOnlySpan<int> s)
@@ -79,7 +79,7 @@ internal sealed class StackSet
     {
         for (int i = 0; i < Count; i++)
         {
-            if (hash[i] == h && length[i] == s.Length && data.AsSpan(start[i], length[i]).SequenceEqual(s))
+            if (_hash[i] == h && _length[i] == s.Length && _data.AsSpan(_start[i], _length[i]).SequenceEqual(s))
             {
                 return;
             }
@@ -90,23 +90,23 @@ internal sealed class StackSet
             throw new InvalidOperationException($"the grammar is too ambiguous: more than {MaxStacks} parses are alive at once");
         }
 
-        if (Count == start.Length)
+        if (Count == _start.Length)
         {
-            Array.Resize(ref start, Count * 2);
-            Array.Resize(ref length, Count * 2);
-            Array.Resize(ref hash, Count * 2);
+            Array.Resize(ref _start, Count * 2);
+            Array.Resize(ref _length, Count * 2);
+            Array.Resize(ref _hash, Count * 2);
         }
 
-        if (used + s.Length > data.Length)
+        if (_used + s.Length > _data.Length)
         {
-            Array.Resize(ref data, Math.Max(data.Length * 2, used + s.Length));
+            Array.Resize(ref _data, Math.Max(_data.Length * 2, _used + s.Length));
         }
 
-        s.CopyTo(data.AsSpan(used));
-        start[Count] = used;
-        length[Count] = s.Length;
-        hash[Count] = h;
-        used += s.Length;
+        s.CopyTo(_data.AsSpan(_used));
+        _start[Count] = _used;
+        _length[Count] = s.Length;
+        _hash[Count] = h;
+        _used += s.Length;
         Count++;
     }
 
@@ -115,7 +115,7 @@ internal sealed class StackSet
         Clear();
         for (int i = 0; i < other.Count; i++)
         {
-            Add(other[i], other.hash[i]);
+            Add(other[i], other._hash[i]);
         }
     }
 }

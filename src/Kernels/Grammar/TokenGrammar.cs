@@ -16,11 +16,11 @@ public sealed class TokenGrammar
     /// <summary>Memory the per-stack masks may take before new ones are computed without being kept.</summary>
     public const long DefaultCacheBytes = 16L << 20;
 
-    private readonly PositionEntry?[] positions;
-    private readonly StackMaskCache stacks = new();
-    private readonly Lock gate = new();
-    private readonly long cacheBytesLimit;
-    private long cacheBytes;
+    private readonly PositionEntry?[] _positions;
+    private readonly StackMaskCache _stacks = new();
+    private readonly Lock _gate = new();
+    private readonly long _cacheBytesLimit;
+    private long _cacheBytes;
 
     public TokenGrammar(CompiledGrammar grammar, TokenVocabulary vocabulary, long cacheBytesLimit = DefaultCacheBytes)
     {
@@ -28,8 +28,8 @@ public sealed class TokenGrammar
         ArgumentNullException.ThrowIfNull(vocabulary);
         Grammar = grammar;
         Vocabulary = vocabulary;
-        this.cacheBytesLimit = cacheBytesLimit;
-        positions = new PositionEntry?[grammar.Code.Length];
+        this._cacheBytesLimit = cacheBytesLimit;
+        _positions = new PositionEntry?[grammar.Code.Length];
         AllTokens = Enumerable.Range(0, vocabulary.Sorted.Length).ToArray();
     }
 
@@ -42,9 +42,9 @@ public sealed class TokenGrammar
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return positions.Count(p => p is not null);
+                return _positions.Count(p => p is not null);
             }
         }
     }
@@ -54,9 +54,9 @@ public sealed class TokenGrammar
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return stacks.Count;
+                return _stacks.Count;
             }
         }
     }
@@ -66,9 +66,9 @@ public sealed class TokenGrammar
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return cacheBytes;
+                return _cacheBytes;
             }
         }
     }
@@ -82,9 +82,9 @@ public sealed class TokenGrammar
     internal void OrStackMask(ReadOnlySpan<int> stack, Span<ulong> mask, MatcherScratch scratch)
     {
         ulong[]? known;
-        lock (gate)
+        lock (_gate)
         {
-            if (!stacks.TryGet(stack, out known))
+            if (!_stacks.TryGet(stack, out known))
             {
                 known = null;
             }
@@ -106,9 +106,9 @@ public sealed class TokenGrammar
 
         // The dependent tokens, checked against the whole stack.
         bool keep;
-        lock (gate)
+        lock (_gate)
         {
-            keep = cacheBytes + (entry.Accepted.Length * 8L) <= cacheBytesLimit;
+            keep = _cacheBytes + (entry.Accepted.Length * 8L) <= _cacheBytesLimit;
         }
 
         ulong[] exact = keep ? new ulong[entry.Accepted.Length] : scratch.Mask;
@@ -126,17 +126,17 @@ public sealed class TokenGrammar
 
     private void Keep(ReadOnlySpan<int> stack, ulong[] mask, long extraBytes)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (cacheBytes + extraBytes + (stack.Length * 4L) + 64 > cacheBytesLimit && extraBytes > 0)
+            if (_cacheBytes + extraBytes + (stack.Length * 4L) + 64 > _cacheBytesLimit && extraBytes > 0)
             {
                 return;
             }
 
-            if (!stacks.TryGet(stack, out _))
+            if (!_stacks.TryGet(stack, out _))
             {
-                stacks.Add(stack, mask);
-                cacheBytes += extraBytes + (stack.Length * 4L) + 64;
+                _stacks.Add(stack, mask);
+                _cacheBytes += extraBytes + (stack.Length * 4L) + 64;
             }
         }
     }
@@ -144,9 +144,9 @@ public sealed class TokenGrammar
     /// <summary>The context-independent entry of the character set at <paramref name="position"/>, computed on first use.</summary>
     private PositionEntry Position(int position, MatcherScratch scratch)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (positions[position] is { } e)
+            if (_positions[position] is { } e)
             {
                 return e;
             }
@@ -158,15 +158,15 @@ public sealed class TokenGrammar
         scratch.Single.Add([position]);
         scratch.Walker.Walk(scratch.Single, Utf8Partial.None, AllTokens, 0, local: true, accepted, uncertain);
         var entry = new PositionEntry(accepted, [.. uncertain]);
-        lock (gate)
+        lock (_gate)
         {
-            if (positions[position] is { } other)
+            if (_positions[position] is { } other)
             {
                 return other;
             }
 
-            positions[position] = entry;
-            cacheBytes += (accepted.Length * 8L) + (entry.Uncertain.Length * 4L);
+            _positions[position] = entry;
+            _cacheBytes += (accepted.Length * 8L) + (entry.Uncertain.Length * 4L);
             return entry;
         }
     }

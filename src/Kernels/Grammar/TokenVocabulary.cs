@@ -10,8 +10,8 @@ namespace EdgeLlm.Kernels.Grammar;
 /// </summary>
 public sealed class TokenVocabulary
 {
-    private readonly byte[] data;
-    private readonly int[] start;
+    private readonly byte[] _data;
+    private readonly int[] _start;
 
     private TokenVocabulary(IReadOnlyList<byte[]> tokens, int eosId)
     {
@@ -20,19 +20,19 @@ public sealed class TokenVocabulary
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(eosId, n);
         Size = n;
         EosId = eosId;
-        start = new int[n + 1];
+        _start = new int[n + 1];
         int total = 0;
         for (int i = 0; i < n; i++)
         {
-            start[i] = total;
+            _start[i] = total;
             total += tokens[i].Length;
         }
 
-        start[n] = total;
-        data = new byte[total];
+        _start[n] = total;
+        _data = new byte[total];
         for (int i = 0; i < n; i++)
         {
-            tokens[i].CopyTo(data, start[i]);
+            tokens[i].CopyTo(_data, _start[i]);
         }
 
         var ids = Enumerable.Range(0, n).Where(i => i != eosId && tokens[i].Length > 0).ToArray();
@@ -42,7 +42,7 @@ public sealed class TokenVocabulary
             return c != 0 ? c : a.CompareTo(b);
         });
         Sorted = ids;
-        MaxLength = ids.Length == 0 ? 0 : ids.Max(i => start[i + 1] - start[i]);
+        MaxLength = ids.Length == 0 ? 0 : ids.Max(i => _start[i + 1] - _start[i]);
 
         // Tokens starting with a space form one run of the sorted list (see SpaceRun).
         int from = Array.FindIndex(ids, i => Bytes(i)[0] == (byte)' ');
@@ -67,7 +67,7 @@ public sealed class TokenVocabulary
     /// <summary>The range of <see cref="Sorted"/> holding the tokens whose first byte is a space.</summary>
     internal (int From, int To) SpaceRun { get; }
 
-    public ReadOnlySpan<byte> Bytes(int id) => data.AsSpan(start[id], start[id + 1] - start[id]);
+    public ReadOnlySpan<byte> Bytes(int id) => _data.AsSpan(_start[id], _start[id + 1] - _start[id]);
 
     /// <summary>The vocabulary of a tokenizer: '▁' as a space, byte tokens as their byte, control tokens as nothing.</summary>
     public static TokenVocabulary FromTokenizer(LlamaTokenizer tokenizer)

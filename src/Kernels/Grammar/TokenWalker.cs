@@ -7,24 +7,24 @@ namespace EdgeLlm.Kernels.Grammar;
 /// </summary>
 internal sealed class TokenWalker
 {
-    private readonly TokenVocabulary vocab;
-    private readonly GrammarStepper stepper;
-    private readonly StackSet[] level;
-    private readonly Utf8Partial[] partial;
-    private readonly bool[] escaped;
+    private readonly TokenVocabulary _vocab;
+    private readonly GrammarStepper _stepper;
+    private readonly StackSet[] _level;
+    private readonly Utf8Partial[] _partial;
+    private readonly bool[] _escaped;
 
     public TokenWalker(TokenVocabulary vocab, GrammarStepper stepper)
     {
-        this.vocab = vocab;
-        this.stepper = stepper;
-        level = new StackSet[vocab.MaxLength + 2];
-        for (int i = 0; i < level.Length; i++)
+        this._vocab = vocab;
+        this._stepper = stepper;
+        _level = new StackSet[vocab.MaxLength + 2];
+        for (int i = 0; i < _level.Length; i++)
         {
-            level[i] = new StackSet();
+            _level[i] = new StackSet();
         }
 
-        partial = new Utf8Partial[level.Length];
-        escaped = new bool[level.Length];
+        _partial = new Utf8Partial[_level.Length];
+        _escaped = new bool[_level.Length];
     }
 
     /// <summary>
@@ -35,10 +35,10 @@ internal sealed class TokenWalker
     /// </summary>
     public void Walk(StackSet start, Utf8Partial startPartial, ReadOnlySpan<int> order, int skip, bool local, Span<ulong> accepted, List<int>? uncertain)
     {
-        level[0].CopyFrom(start);
-        partial[0] = startPartial;
-        escaped[0] = false;
-        int[] sorted = vocab.Sorted;
+        _level[0].CopyFrom(start);
+        _partial[0] = startPartial;
+        _escaped[0] = false;
+        int[] sorted = _vocab.Sorted;
         ReadOnlySpan<byte> prev = default;
         int valid = 0;               // level[0..valid] hold the parse of prev[..valid]
         int dead = int.MaxValue;     // level[dead] is empty (prev's prefix of that length is rejected)
@@ -46,7 +46,7 @@ internal sealed class TokenWalker
         foreach (int k in order)
         {
             int id = sorted[k];
-            var bytes = vocab.Bytes(id);
+            var bytes = _vocab.Bytes(id);
             if (bytes.Length <= skip)
             {
                 continue;
@@ -69,18 +69,18 @@ internal sealed class TokenWalker
             int depth = Math.Min(valid, common);
             for (; depth < bytes.Length; depth++)
             {
-                var src = level[depth];
-                var dst = level[depth + 1];
-                if (!stepper.Step(src, partial[depth], bytes[depth], dst, out partial[depth + 1]))
+                var src = _level[depth];
+                var dst = _level[depth + 1];
+                if (!_stepper.Step(src, _partial[depth], bytes[depth], dst, out _partial[depth + 1]))
                 {
                     dst.Clear();
                 }
 
-                escaped[depth + 1] = escaped[depth] || (local && src.HasEmpty);
+                _escaped[depth + 1] = _escaped[depth] || (local && src.HasEmpty);
                 if (dst.Count == 0)
                 {
                     dead = depth + 1;
-                    deadEscaped = escaped[dead];
+                    deadEscaped = _escaped[dead];
                     break;
                 }
             }

@@ -9,15 +9,15 @@ namespace EdgeLlm.EdgeRuntime.Tests.Deployment;
 /// </summary>
 public sealed class FakeRoot : IDisposable
 {
-    private readonly string dir;
+    private readonly string _dir;
 
     /// <param name="codename">VERSION_CODENAME in etc/os-release.</param>
     /// <param name="raspberryPiOs">Raspberry Pi OS already has gpio and i2c groups (with its user pi in them).</param>
     public FakeRoot(string codename = "bookworm", bool raspberryPiOs = false)
     {
-        dir = Directory.CreateTempSubdirectory("edgellm-install-").FullName;
-        Root = Path.Combine(dir, "root");
-        Published = Path.Combine(dir, "published");
+        _dir = Directory.CreateTempSubdirectory("edgellm-install-").FullName;
+        Root = Path.Combine(_dir, "root");
+        Published = Path.Combine(_dir, "published");
 
         var passwd = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n" +
                      "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
@@ -89,5 +89,5 @@ public sealed class FakeRoot : IDisposable
         return null;
     }
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -4,17 +4,17 @@ namespace EdgeLlm.Kernels.Tests.Tokenization;
 
 public class TokenizerFileTests
 {
-    private string dir = "";
+    private string _dir = "";
 
     [SetUp]
-    public void CreateFolder() => dir = Directory.CreateTempSubdirectory("edgellm-tok-").FullName;
+    public void CreateFolder() => _dir = Directory.CreateTempSubdirectory("edgellm-tok-").FullName;
 
     [TearDown]
-    public void DeleteFolder() => Directory.Delete(dir, recursive: true);
+    public void DeleteFolder() => Directory.Delete(_dir, recursive: true);
 
     private string Write(string name, byte[] bytes)
     {
-        string path = Path.Combine(dir, name);
+        string path = Path.Combine(_dir, name);
         File.WriteAllBytes(path, bytes);
         return path;
     }
@@ -66,7 +66,7 @@ public class TokenizerFileTests
     [Test]
     public void MissingFileThrowsFileNotFound()
     {
-        Assert.That(() => LlamaTokenizer.FromLlama2cFile(Path.Combine(dir, "nope.bin")), Throws.TypeOf<FileNotFoundException>());
+        Assert.That(() => LlamaTokenizer.FromLlama2cFile(Path.Combine(_dir, "nope.bin")), Throws.TypeOf<FileNotFoundException>());
     }
 
     [Test]

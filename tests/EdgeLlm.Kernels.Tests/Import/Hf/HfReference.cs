@@ -9,22 +9,22 @@ namespace EdgeLlm.Kernels.Tests.Import.Hf;
 /// </summary>
 public sealed class HfReference
 {
-    private readonly HfModel m;
-    private readonly bool adjacentPairs;
-    private readonly List<double[]>[] keys;
-    private readonly List<double[]>[] values;
-    private int pos;
+    private readonly HfModel _m;
+    private readonly bool _adjacentPairs;
+    private readonly List<double[]>[] _keys;
+    private readonly List<double[]>[] _values;
+    private int _pos;
 
     /// <param name="model">The checkpoint.</param>
     /// <param name="adjacentPairs">Rotate pairs (2j, 2j+1) instead, as llama.cpp does: the WRONG convention for these
     /// weights, used only to show the tests would catch a missing permutation.</param>
     public HfReference(HfModel model, bool adjacentPairs = false)
     {
-        m = model;
-        this.adjacentPairs = adjacentPairs;
-        int passes = m.Layers * (m.LayerSharing ? 2 : 1);
-        keys = Enumerable.Range(0, passes).Select(_ => new List<double[]>()).ToArray();
-        values = Enumerable.Range(0, passes).Select(_ => new List<double[]>()).ToArray();
+        _m = model;
+        this._adjacentPairs = adjacentPairs;
+        int passes = _m.Layers * (_m.LayerSharing ? 2 : 1);
+        _keys = Enumerable.Range(0, passes).Select(_ => new List<double[]>()).ToArray();
+        _values = Enumerable.Range(0, passes).Select(_ => new List<double[]>()).ToArray();
     }
 
     public static double[][] Logits(HfModel model, IReadOnlyList<int> tokens, bool adjacentPairs = false)
@@ -35,39 +35,39 @@ public sealed class HfReference
 
     public double[] Forward(int token)
     {
-        int d = m.Dim;
-        double[] x = Row(m["model.embed_tokens.weight"], token, d);
+        int d = _m.Dim;
+        double[] x = Row(_m["model.embed_tokens.weight"], token, d);
         int pass = 0;
-        for (int l = 0; l < m.Layers; l++)
+        for (int l = 0; l < _m.Layers; l++)
         {
-            for (int r = 0; r < (m.LayerSharing ? 2 : 1); r++, pass++)
+            for (int r = 0; r < (_m.LayerSharing ? 2 : 1); r++, pass++)
             {
                 Block(x, $"model.layers.{l}.", pass);
             }
         }
 
-        double[] h = RmsNorm(x, m["model.norm.weight"]);
+        double[] h = RmsNorm(x, _m["model.norm.weight"]);
         // The LS configs say share_embedding (HfFolder), which ties the classifier whatever lm_head holds.
-        string head = m.Has("lm_head.weight") && !m.LayerSharing ? "lm_head.weight" : "model.embed_tokens.weight";
-        pos++;
-        return MatVec(m[head], h, m.Vocab);
+        string head = _m.Has("lm_head.weight") && !_m.LayerSharing ? "lm_head.weight" : "model.embed_tokens.weight";
+        _pos++;
+        return MatVec(_m[head], h, _m.Vocab);
     }
 
     private void Block(double[] x, string p, int pass)
     {
-        int hd = m.HeadDim, group = m.Heads / m.KvHeads;
-        double[] h = RmsNorm(x, m[p + "input_layernorm.weight"]);
-        double[] q = MatVec(m[p + "self_attn.q_proj.weight"], h, m.Dim);
-        double[] k = MatVec(m[p + "self_attn.k_proj.weight"], h, m.KvDim);
-        double[] v = MatVec(m[p + "self_attn.v_proj.weight"], h, m.KvDim);
-        RotateHalf(q, m.Heads);
-        RotateHalf(k, m.KvHeads);
-        keys[pass].Add(k);
-        values[pass].Add(v);
+        int hd = _m.HeadDim, group = _m.Heads / _m.KvHeads;
+        double[] h = RmsNorm(x, _m[p + "input_layernorm.weight"]);
+        double[] q = MatVec(_m[p + "self_attn.q_proj.weight"], h, _m.Dim);
+        double[] k = MatVec(_m[p + "self_attn.k_proj.weight"], h, _m.KvDim);
+        double[] v = MatVec(_m[p + "self_attn.v_proj.weight"], h, _m.KvDim);
+        RotateHalf(q, _m.Heads);
+        RotateHalf(k, _m.KvHeads);
+        _keys[pass].Add(k);
+        _values[pass].Add(v);
 
-        var att = new double[m.Dim];
-        int n = keys[pass].Count;
-        for (int head = 0; head < m.Heads; head++)
+        var att = new double[_m.Dim];
+        int n = _keys[pass].Count;
+        for (int head = 0; head < _m.Heads; head++)
         {
             int kvh = head / group;
             var scores = new double[n];
@@ -76,7 +76,7 @@ public sealed class HfReference
                 double s = 0;
                 for (int i = 0; i < hd; i++)
                 {
-                    s += q[(head * hd) + i] * keys[pass][t][(kvh * hd) + i];
+                    s += q[(head * hd) + i] * _keys[pass][t][(kvh * hd) + i];
                 }
 
                 scores[t] = s / Math.Sqrt(hd);
@@ -93,34 +93,34 @@ public sealed class HfReference
             {
                 for (int i = 0; i < hd; i++)
                 {
-                    att[(head * hd) + i] += scores[t] / sum * values[pass][t][(kvh * hd) + i];
+                    att[(head * hd) + i] += scores[t] / sum * _values[pass][t][(kvh * hd) + i];
                 }
             }
         }
 
-        Add(x, MatVec(m[p + "self_attn.o_proj.weight"], att, m.Dim));
-        h = RmsNorm(x, m[p + "post_attention_layernorm.weight"]);
-        double[] gate = MatVec(m[p + "mlp.gate_proj.weight"], h, m.Ffn);
-        double[] up = MatVec(m[p + "mlp.up_proj.weight"], h, m.Ffn);
-        for (int i = 0; i < m.Ffn; i++)
+        Add(x, MatVec(_m[p + "self_attn.o_proj.weight"], att, _m.Dim));
+        h = RmsNorm(x, _m[p + "post_attention_layernorm.weight"]);
+        double[] gate = MatVec(_m[p + "mlp.gate_proj.weight"], h, _m.Ffn);
+        double[] up = MatVec(_m[p + "mlp.up_proj.weight"], h, _m.Ffn);
+        for (int i = 0; i < _m.Ffn; i++)
         {
             gate[i] = gate[i] / (1 + Math.Exp(-gate[i])) * up[i];
         }
 
-        Add(x, MatVec(m[p + "mlp.down_proj.weight"], gate, m.Dim));
+        Add(x, MatVec(_m[p + "mlp.down_proj.weight"], gate, _m.Dim));
     }
 
     /// <summary>HF's apply_rotary_pos_emb: x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1].</summary>
     private void RotateHalf(double[] x, int heads)
     {
-        int hd = m.HeadDim, half = hd / 2;
+        int hd = _m.HeadDim, half = hd / 2;
         for (int h = 0; h < heads; h++)
         {
             for (int j = 0; j < half; j++)
             {
-                double angle = pos * Math.Pow(m.Theta, -2.0 * j / hd);
+                double angle = _pos * Math.Pow(_m.Theta, -2.0 * j / hd);
                 double c = Math.Cos(angle), s = Math.Sin(angle);
-                int ia = (h * hd) + (adjacentPairs ? 2 * j : j), ib = adjacentPairs ? ia + 1 : ia + half;
+                int ia = (h * hd) + (_adjacentPairs ? 2 * j : j), ib = _adjacentPairs ? ia + 1 : ia + half;
                 double a = x[ia], b = x[ib];
                 x[ia] = (a * c) - (b * s);
                 x[ib] = (b * c) + (a * s);
@@ -131,7 +131,7 @@ public sealed class HfReference
     private double[] RmsNorm(double[] x, float[] w)
     {
         double ms = x.Sum(v => v * v) / x.Length;
-        double scale = 1 / Math.Sqrt(ms + m.Eps);
+        double scale = 1 / Math.Sqrt(ms + _m.Eps);
         return x.Select((v, i) => v * scale * w[i]).ToArray();
     }
 

@@ -10,9 +10,9 @@ namespace EdgeLlm.Kernels.Tests.Import.Hf;
 /// </summary>
 public sealed class TorchPickleWriter
 {
-    private readonly MemoryStream s = new();
-    private readonly Dictionary<string, int> memoGlobals = new(StringComparer.Ordinal);
-    private int memo;
+    private readonly MemoryStream _s = new();
+    private readonly Dictionary<string, int> _memoGlobals = new(StringComparer.Ordinal);
+    private int _memo;
 
     /// <summary>One tensor entry: a view of a storage.</summary>
     public sealed record TensorView(string Name, string StorageClass, string Key, long StorageNumel, long Offset, long[] Size, long[] Stride);
@@ -46,35 +46,35 @@ public sealed class TorchPickleWriter
         w.Str("").Op('}').Put().Str("version").Int(1).Op('s').Op('s');
         w.Op('s').Op('b');                              // SETITEM, BUILD
         w.Op('.');                                      // STOP
-        return w.s.ToArray();
+        return w._s.ToArray();
     }
 
     private TorchPickleWriter Op(int b)
     {
-        s.WriteByte((byte)b);
+        _s.WriteByte((byte)b);
         return this;
     }
 
     private TorchPickleWriter Put()
     {
-        if (memo < 256)
+        if (_memo < 256)
         {
-            Op('q').Op(memo);
+            Op('q').Op(_memo);
         }
         else
         {
             Op('r');
-            s.Write(BitConverter.GetBytes(memo));
+            _s.Write(BitConverter.GetBytes(_memo));
         }
 
-        memo++;
+        _memo++;
         return this;
     }
 
     private TorchPickleWriter Global(string module, string name)
     {
         string key = module + "\n" + name;
-        if (memoGlobals.TryGetValue(key, out int id))
+        if (_memoGlobals.TryGetValue(key, out int id))
         {
             if (id < 256)
             {
@@ -82,13 +82,13 @@ public sealed class TorchPickleWriter
             }
 
             Op('j');
-            s.Write(BitConverter.GetBytes(id));
+            _s.Write(BitConverter.GetBytes(id));
             return this;
         }
 
         Op('c');
-        s.Write(Encoding.ASCII.GetBytes(module + "\n" + name + "\n"));
-        memoGlobals[key] = memo;
+        _s.Write(Encoding.ASCII.GetBytes(module + "\n" + name + "\n"));
+        _memoGlobals[key] = _memo;
         return Put();
     }
 
@@ -96,8 +96,8 @@ public sealed class TorchPickleWriter
     {
         byte[] b = Encoding.UTF8.GetBytes(v);
         Op('X');
-        s.Write(BitConverter.GetBytes(b.Length));
-        s.Write(b);
+        _s.Write(BitConverter.GetBytes(b.Length));
+        _s.Write(b);
         return Put();
     }
 
@@ -111,20 +111,20 @@ public sealed class TorchPickleWriter
         if (v is >= 0 and < 65536)
         {
             Op('M');
-            s.Write(BitConverter.GetBytes((ushort)v));
+            _s.Write(BitConverter.GetBytes((ushort)v));
             return this;
         }
 
         if (v is >= int.MinValue and <= int.MaxValue)
         {
             Op('J');
-            s.Write(BitConverter.GetBytes((int)v));
+            _s.Write(BitConverter.GetBytes((int)v));
             return this;
         }
 
         // LONG1: little-endian two's complement, 8 bytes is always enough here
         Op(0x8a).Op(8);
-        s.Write(BitConverter.GetBytes(v));
+        _s.Write(BitConverter.GetBytes(v));
         return this;
     }
 
