@@ -12,28 +12,28 @@ namespace EdgeLlm.EdgeRuntime.Tests.Cli;
 /// </summary>
 public class DoctorCliTests
 {
-    private string folder = "";
+    private string _folder = "";
 
     [SetUp]
     public void CreateFolder()
     {
-        folder = Path.Combine(Path.GetTempPath(), $"edgellm-doctor-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(folder);
+        _folder = Path.Combine(Path.GetTempPath(), $"edgellm-doctor-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(_folder);
     }
 
     [TearDown]
-    public void DeleteFolder() => Directory.Delete(folder, recursive: true);
+    public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>Runs doctor with a config file of <paramref name="settings"/> (section EdgeLlm), from an empty folder.</summary>
     private async Task<(int Exit, string[] Lines, string Err)> Doctor(object settings)
     {
-        string config = Path.Combine(folder, "doctor.json");
+        string config = Path.Combine(_folder, "doctor.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new { EdgeLlm = settings }));
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = folder,
+            WorkingDirectory = _folder,
         };
         foreach (string a in new[] { TestEnvironment.EdgeLlmDll, "doctor", "--config", config })
         {
@@ -96,7 +96,7 @@ public class DoctorCliTests
     [Test]
     public async Task AMissingModelFails()
     {
-        string missing = Path.Combine(folder, "no-such-model.gguf");
+        string missing = Path.Combine(_folder, "no-such-model.gguf");
         var (exit, lines, _) = await Doctor(new { ModelPath = missing, MqttPort = TestEnvironment.FreePort() });
         Assert.That(exit, Is.EqualTo(1));
         Assert.That(Item(lines, "model"), Is.EqualTo($"FAIL  model          {missing}: not found"));
@@ -107,7 +107,7 @@ public class DoctorCliTests
     [Test]
     public async Task ATruncatedModelFailsWithTheReadersReason()
     {
-        string truncated = Path.Combine(folder, "truncated.gguf");
+        string truncated = Path.Combine(_folder, "truncated.gguf");
         byte[] whole = await File.ReadAllBytesAsync(TestEnvironment.ModelPath);
         await File.WriteAllBytesAsync(truncated, whole[..(whole.Length / 2)]);
         var (exit, lines, _) = await Doctor(new { ModelPath = truncated, MqttPort = TestEnvironment.FreePort() });
@@ -154,8 +154,8 @@ public class DoctorCliTests
     [Test]
     public async Task AMissingConfigFileIsOneLineAndExitTwo()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
-        foreach (string a in new[] { TestEnvironment.EdgeLlmDll, "doctor", "--config", Path.Combine(folder, "absent.json") })
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _folder };
+        foreach (string a in new[] { TestEnvironment.EdgeLlmDll, "doctor", "--config", Path.Combine(_folder, "absent.json") })
         {
             psi.ArgumentList.Add(a);
         }
