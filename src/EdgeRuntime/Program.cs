@@ -15,5 +15,6 @@ var root = new RootCommand("EdgeLlm: fixed-point MobileLLM / llama inference for
     BenchCommand.Create(),
     PowerCommand.Create(),
     ListenCommand.Create(),
+    DoctorCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

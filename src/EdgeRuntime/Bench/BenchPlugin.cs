@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 
 namespace EdgeLlm.EdgeRuntime.Bench;
@@ -31,7 +33,54 @@ public static class BenchPlugin
         return Path.GetFullPath(DefaultRelativePath);
     }
 
+    /// <summary>The feature switch that a trimmed or Native AOT build sets to false (EdgeLlm.EdgeRuntime.csproj).</summary>
+    public const string FeatureSwitch = "EdgeLlm.Bench.PluginLoading.IsSupported";
+
+    /// <summary>
+    /// False in a Native AOT (or trimmed) build: there is no JIT to run the plugin's IL, and the trimmer has removed
+    /// the parts of the host the plugin would bind to. The compiler substitutes the switch's value, so in such a
+    /// build <see cref="Load"/> is not compiled in at all.
+    /// </summary>
+    /// <remarks>
+    /// The Roslyn analyzer cannot see that a switch definition makes the property a guard and reports IL4000 for the
+    /// unreferenced-code guard (dotnet/runtime's own feature-guard tests expect exactly that from the analyzer alone);
+    /// ILC and ILLink substitute the switch, which is what removes the guarded code. The dynamic-code half is checked
+    /// by the analyzer through <see cref="RuntimeFeature.IsDynamicCodeSupported"/>.
+    /// </remarks>
+#pragma warning disable IL4000
+    [FeatureSwitchDefinition(FeatureSwitch)]
+    [FeatureGuard(typeof(RequiresUnreferencedCodeAttribute))]
+    [FeatureGuard(typeof(RequiresDynamicCodeAttribute))]
+    public static bool IsSupported => RuntimeFeature.IsDynamicCodeSupported && (!AppContext.TryGetSwitch(FeatureSwitch, out bool on) || on);
+#pragma warning restore IL4000
+
+    /// <summary>The one line a build without plugin loading answers <c>--vs-llamacpp</c> with.</summary>
+    public const string NotSupportedMessage =
+        "--vs-llamacpp loads the llama.cpp plugin (LLamaSharp) at run time, which this Native AOT build cannot do: " +
+        "run bench from the JIT build (`dotnet run --project src/EdgeRuntime -c Release -- bench ...` or hardware/publish.sh --mode r2r)";
+
+    /// <summary>
+    /// The plugin's factory when <paramref name="o"/> asks for llama.cpp (<c>--vs-llamacpp</c>), else null; in a build
+    /// without plugin loading, the one-line <see cref="NotSupportedException"/> of <see cref="NotSupportedMessage"/>.
+    /// </summary>
+    public static IBenchBackendFactory? LoadIfAsked(BenchOptions o)
+    {
+        if (!o.VsLlamaCpp)
+        {
+            return null;
+        }
+
+        if (!IsSupported)
+        {
+            throw new NotSupportedException(NotSupportedMessage);
+        }
+
+        return Load(o.LlamaCppPlugin);
+    }
+
     /// <summary>Loads the plugin and returns its factory; a missing or unusable plugin is a one-line <see cref="InvalidOperationException"/>.</summary>
+    [RequiresUnreferencedCode("loads a plugin assembly and binds to the host's types by name")]
+    [RequiresDynamicCode("runs the plugin's IL, which needs the JIT")]
     public static IBenchBackendFactory Load(string? path)
     {
         string full = Path.GetFullPath(path ?? DefaultPath());
@@ -50,6 +99,7 @@ public static class BenchPlugin
             : (IBenchBackendFactory)Activator.CreateInstance(type)!;
     }
 
+    [RequiresUnreferencedCode("resolves the plugin's dependencies from its folder at run time")]
     private sealed class PluginLoadContext(string pluginPath) : AssemblyLoadContext("edgellm-bench-plugin")
     {
         private readonly AssemblyDependencyResolver _resolver = new(pluginPath);

@@ -10,7 +10,7 @@ public static class BenchRunner
 {
     public static BenchResult Run(BenchOptions o, Action<string> log)
     {
-        IBenchBackendFactory? llamaFactory = o.VsLlamaCpp ? BenchPlugin.Load(o.LlamaCppPlugin) : null;
+        IBenchBackendFactory? llamaFactory = BenchPlugin.LoadIfAsked(o);
         MemoryBandwidth? bandwidth = null, dram = null;
         LastLevelCache llc = LastLevelCache.Read();
         DecodeWorkingSet? workingSet = null;

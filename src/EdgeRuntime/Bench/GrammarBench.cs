@@ -18,7 +18,7 @@ public static class GrammarBench
 {
     public static GrammarBenchResult Run(BenchOptions o, CompiledGrammar grammar, Action<string> log)
     {
-        IBenchBackendFactory? llamaFactory = o.VsLlamaCpp ? BenchPlugin.Load(o.LlamaCppPlugin) : null;
+        IBenchBackendFactory? llamaFactory = BenchPlugin.LoadIfAsked(o);
         using var ours = new EngineBackend(o.ModelPath, o.Threads, o.ContextLength, o.KvCache);
         var lm = ours.Model;
         if (o.PromptTokens + o.GenTokens > lm.ContextLength)

@@ -54,7 +54,7 @@ public static class ServeCommand
             return o;
         }
 
-        Flag("--model", "ModelPath", $"GGUF model file (default {ServiceDefaults.ModelPath})", "-m");
+        Flag("--model", "ModelPath", $"GGUF model file; the default is beside the executable (default {ServiceDefaults.ModelPath})", "-m");
         Flag("--broker", "Broker", "external broker HOST[:PORT]; absent = embedded broker");
         Flag("--mqtt-port", "MqttPort", $"port of the embedded broker (default {ServiceDefaults.MqttPort})");
         Flag("--device-id", "DeviceId", "topic root edgellm/{ID} (default: host name)");

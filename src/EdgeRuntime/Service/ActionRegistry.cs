@@ -17,7 +17,7 @@ namespace EdgeLlm.EdgeRuntime.Service;
 /// </summary>
 public sealed partial class ActionRegistry
 {
-    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly ActionJsonContext Compact = new(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     private ActionRegistry(IReadOnlyList<ActionDefinition> actions, CompiledGrammar grammar)
     {
@@ -159,7 +159,7 @@ public sealed partial class ActionRegistry
                 Examples = examples,
                 ArgumentsGrammar = argumentsGrammar,
             });
-            alternatives.Add($"{{\"type\":\"object\",\"properties\":{{\"action\":{{\"const\":{JsonSerializer.Serialize(name, Compact)}}},\"arguments\":{schema.GetRawText()}}},\"required\":[\"action\",\"arguments\"],\"additionalProperties\":false}}");
+            alternatives.Add($"{{\"type\":\"object\",\"properties\":{{\"action\":{{\"const\":{JsonSerializer.Serialize(name, Compact.String)}}},\"arguments\":{schema.GetRawText()}}},\"required\":[\"action\",\"arguments\"],\"additionalProperties\":false}}");
         }
 
         if (errors.Count > before || list.Count == 0)
@@ -251,7 +251,7 @@ public sealed partial class ActionRegistry
                 }
 
                 sb.Append("Request: ").Append(e.Text).Append('\n');
-                sb.Append("Action: {\"action\": ").Append(JsonSerializer.Serialize(a.Name, Compact)).Append(", \"arguments\": ").Append(Serialize(e.Arguments, a.Arguments)).Append("}\n\n");
+                sb.Append("Action: {\"action\": ").Append(JsonSerializer.Serialize(a.Name, Compact.String)).Append(", \"arguments\": ").Append(Serialize(e.Arguments, a.Arguments)).Append("}\n\n");
             }
         }
 
@@ -410,13 +410,13 @@ public sealed partial class ActionRegistry
                 var props = schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("properties", out var ps) && ps.ValueKind == JsonValueKind.Object ? ps : default;
                 var order = props.ValueKind == JsonValueKind.Object ? props.EnumerateObject().Select(p => p.Name).ToList() : [];
                 var members = v.EnumerateObject().OrderBy(p => order.IndexOf(p.Name) is int i && i >= 0 ? i : int.MaxValue).ToList();
-                return "{" + string.Join(", ", members.Select(p => JsonSerializer.Serialize(p.Name, Compact) + ": "
+                return "{" + string.Join(", ", members.Select(p => JsonSerializer.Serialize(p.Name, Compact.String) + ": "
                     + Serialize(p.Value, props.ValueKind == JsonValueKind.Object && props.TryGetProperty(p.Name, out var sub) ? sub : default))) + "}";
             case JsonValueKind.Array:
                 var items = schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("items", out var it) ? it : default;
                 return "[" + string.Join(", ", v.EnumerateArray().Select(x => Serialize(x, items))) + "]";
             case JsonValueKind.String:
-                return JsonSerializer.Serialize(v.GetString(), Compact);
+                return JsonSerializer.Serialize(v.GetString(), Compact.String);
             default:
                 return v.GetRawText();
         }

@@ -6,7 +6,15 @@ namespace EdgeLlm.EdgeRuntime.Service;
 /// </summary>
 public static class ServiceDefaults
 {
+    /// <summary>The demo model, relative to the executable's folder: the build and `dotnet publish` copy it there.</summary>
     public const string ModelPath = "models/stories260K-q8_0.gguf";
+
+    /// <summary>
+    /// <see cref="ModelPath"/> beside the executable, whatever the working directory: `dotnet run` in the repository,
+    /// a published folder and /opt/edgellm all find it (a relative name was resolved against the working directory,
+    /// so `edgellm serve` started elsewhere did not find it).
+    /// </summary>
+    public static string ModelFile => Path.Combine(AppContext.BaseDirectory, ModelPath);
 
     /// <summary>Prompts waiting behind the running one.</summary>
     public const int QueueLength = 8;

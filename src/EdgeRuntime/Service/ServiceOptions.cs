@@ -16,7 +16,7 @@ public sealed record ServiceOptions
 {
     public const string Section = "EdgeLlm";
 
-    public string ModelPath { get; init; } = ServiceDefaults.ModelPath;
+    public string ModelPath { get; init; } = ServiceDefaults.ModelFile;
 
     /// <summary>Matmul threads; 0 = one per core.</summary>
     public int Threads { get; init; }

@@ -204,6 +204,8 @@ public sealed class TorchZipCheckpoint : IDisposable
 
     private sealed class OrderedDictConstructor : IObjectConstructor
     {
+        // Razorvine's BUILD finds __setstate__ by reflection: keep it in a trimmed / Native AOT build.
+        [System.Diagnostics.CodeAnalysis.DynamicDependency(nameof(PickledDict.__setstate__), typeof(PickledDict))]
         public object construct(object[] args) => new PickledDict();
     }
 
