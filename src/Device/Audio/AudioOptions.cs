@@ -7,22 +7,22 @@ namespace EdgeLlm.Device.Audio;
 public sealed record AudioOptions
 {
     /// <summary>ALSA device for <c>arecord -D</c> ("default", "plughw:1,0", "hw:CARD=Device,DEV=0").</summary>
-    public string Device { get; init; } = "default";
+    public string Device { get; set; } = "default";
 
     /// <summary>An utterance ends after this long whatever is heard.</summary>
-    public double MaxUtteranceSeconds { get; init; } = 10;
+    public double MaxUtteranceSeconds { get; set; } = 10;
 
     /// <summary>Hands-free: the utterance ends after this much silence following speech.</summary>
-    public int SilenceMs { get; init; } = 800;
+    public int SilenceMs { get; set; } = 800;
 
     /// <summary>Hands-free: no speech within this long gives an empty utterance.</summary>
-    public double StartTimeoutSeconds { get; init; } = 5;
+    public double StartTimeoutSeconds { get; set; } = 5;
 
     /// <summary>
     /// A 20 ms frame is speech when its RMS level (dB full scale) reaches this AND is at least
     /// <see cref="UtteranceRecorder.NoiseMarginDb"/> above the quietest frame heard so far (docs/voice.md).
     /// </summary>
-    public double ThresholdDb { get; init; } = -40;
+    public double ThresholdDb { get; set; } = -40;
 
     public IEnumerable<string> Validate()
     {

@@ -11,38 +11,38 @@ public sealed record PowerOptions
         [PowerSourceNames.Ina219, PowerSourceNames.Ina236, PowerSourceNames.Hwmon, PowerSourceNames.Rapl, PowerSourceNames.Pi5Pmic, PowerSourceNames.Estimated];
 
     /// <summary>auto | ina219 | ina236 | hwmon | rapl | pi5-pmic | estimated.</summary>
-    public string Source { get; init; } = PowerSourceNames.Auto;
+    public string Source { get; set; } = PowerSourceNames.Auto;
 
     /// <summary>Linux I2C bus number (/dev/i2c-N); 1 is the Raspberry Pi header's GPIO2/GPIO3.</summary>
-    public int I2cBus { get; init; } = 1;
+    public int I2cBus { get; set; } = 1;
 
     /// <summary>7-bit address of the INA chip; 64 = 0x40, both chips with A0 and A1 to GND.</summary>
-    public int I2cAddress { get; init; } = 0x40;
+    public int I2cAddress { get; set; } = 0x40;
 
     /// <summary>Shunt resistor; 0.1 Ω is what the common INA219 breakout boards carry.</summary>
-    public double ShuntOhms { get; init; } = 0.1;
+    public double ShuntOhms { get; set; } = 0.1;
 
     /// <summary>Largest current to measure; sets the current LSB (MaxCurrentAmps / 2^15).</summary>
-    public double MaxCurrentAmps { get; init; } = 3.2;
+    public double MaxCurrentAmps { get; set; } = 3.2;
 
-    public string HwmonRoot { get; init; } = "/sys/class/hwmon";
+    public string HwmonRoot { get; set; } = "/sys/class/hwmon";
 
-    public string PowercapRoot { get; init; } = "/sys/class/powercap";
+    public string PowercapRoot { get; set; } = "/sys/class/powercap";
 
     /// <summary>pi5-pmic watts = A·ΣVI + B.</summary>
-    public Pi5CorrectionOptions Pi5Correction { get; init; } = new();
+    public Pi5CorrectionOptions Pi5Correction { get; set; } = new();
 
     /// <summary>The estimate's power with every core idle (Raspberry Pi 5 figures, docs/power.md).</summary>
-    public double EstimatedIdleWatts { get; init; } = 2.5;
+    public double EstimatedIdleWatts { get; set; } = 2.5;
 
     /// <summary>The estimate's extra power per fully busy core (docs/power.md).</summary>
-    public double EstimatedWattsPerCore { get; init; } = 1.5;
+    public double EstimatedWattsPerCore { get; set; } = 1.5;
 
     /// <summary>Samples per second when a window's energy is integrated from power readings (no counter).</summary>
-    public double SampleHz { get; init; } = 10;
+    public double SampleHz { get; set; } = 10;
 
     /// <summary>Period of the service's power telemetry.</summary>
-    public double PublishIntervalSeconds { get; init; } = 10;
+    public double PublishIntervalSeconds { get; set; } = 10;
 
     /// <summary>One line per invalid value, each naming the key; empty when valid.</summary>
     public IEnumerable<string> Validate()

@@ -5,19 +5,19 @@ namespace EdgeLlm.Device.Speech;
 public sealed record SpeechOptions
 {
     /// <summary>"pocketsphinx" or "whisper".</summary>
-    public string Engine { get; init; } = "pocketsphinx";
+    public string Engine { get; set; } = "pocketsphinx";
 
     /// <summary>A JSGF grammar file of commands; "" = free dictation. PocketSphinx only.</summary>
-    public string Grammar { get; init; } = "";
+    public string Grammar { get; set; } = "";
 
     /// <summary>"" = Debian's pocketsphinx-en-us (<see cref="PocketSphinxModel.DebianFolder"/>).</summary>
-    public string PocketSphinxModel { get; init; } = "";
+    public string PocketSphinxModel { get; set; } = "";
 
     /// <summary>A whisper.cpp ggml model file (e.g. ggml-base.en.bin); required when <see cref="Engine"/> is whisper.</summary>
-    public string WhisperModel { get; init; } = "";
+    public string WhisperModel { get; set; } = "";
 
     /// <summary>Whisper's language code ("en", "de", …; "auto" detects). PocketSphinx speaks its model's language.</summary>
-    public string Language { get; init; } = "en";
+    public string Language { get; set; } = "en";
 
     public IEnumerable<string> Validate()
     {
