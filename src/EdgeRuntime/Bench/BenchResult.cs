@@ -1,3 +1,5 @@
+using EdgeLlm.Kernels;
+
 namespace EdgeLlm.EdgeRuntime.Bench;
 
 /// <summary>The whole run.</summary>
