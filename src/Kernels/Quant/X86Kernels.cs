@@ -4,40 +4,6 @@ using System.Runtime.Intrinsics.X86;
 
 namespace EdgeLlm.Kernels.Quant;
 
-/// <summary>unsigned × signed int8 dot of 32 bytes into 8 int32 lanes (exact for the operand ranges used here).</summary>
-internal interface IX86Dot
-{
-    static abstract Vector256<int> Dot(Vector256<byte> u, Vector256<sbyte> s);
-
-    /// <summary>Dot(u0, s0) + Dot(u1, s1) for u below 16 (nibbles), where int16 pair sums cannot overflow.</summary>
-    static abstract Vector256<int> Dot2(Vector256<byte> u0, Vector256<sbyte> s0, Vector256<byte> u1, Vector256<sbyte> s1);
-}
-
-/// <summary>AVX2: vpmaddubsw (pairs to int16) then vpmaddwd with ones (to int32).</summary>
-internal struct Avx2Dot : IX86Dot
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Dot(Vector256<byte> u, Vector256<sbyte> s) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), Vector256.Create((short)1));
-
-    /// <summary>The int16 products add before the one widening (|pair| ≤ 2·15·127, two pairs ≤ 7620).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Dot2(Vector256<byte> u0, Vector256<sbyte> s0, Vector256<byte> u1, Vector256<sbyte> s1) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u0, s0) + Avx2.MultiplyAddAdjacent(u1, s1), Vector256.Create((short)1));
-}
-
-/// <summary>AVX-VNNI: vpdpbusd (groups of four straight into int32, no intermediate saturation).</summary>
-internal struct VnniDot : IX86Dot
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Dot(Vector256<byte> u, Vector256<sbyte> s) =>
-        AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, s);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Dot2(Vector256<byte> u0, Vector256<sbyte> s0, Vector256<byte> u1, Vector256<sbyte> s1) =>
-        AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u0, s0), u1, s1);
-}
-
 /// <summary>
 /// x86 matrix × vector kernels. Several rows per step share one activation load — Q8_0 four (eight interleaved row
 /// streams measured 25 % slower from memory), Q4_0 eight (then four, then one, for the rows left over) — with software
