@@ -59,8 +59,8 @@ public static class BenchRunner
                     memory = ProcessMemory.Read(o.ModelPath);
                     workingSet = DecodeWorkingSet.For(weightBytes, kvPerPosition, o.PromptTokens, o.GenTokens);
                     bandwidth = MemoryBandwidth.OverFile(o.ModelPath, workingSet.Bytes);
-                    dram = new MemoryBandwidth(MemoryBandwidth.DramBufferBytes(llc));
-                    log($"bench: streaming read over the model file's last {bandwidth.BufferBytes / (1024.0 * 1024.0):F1} MB (one decode step's reads, the model's own pages) and for DRAM over {dram.BufferBytes >> 20} MB " +
+                    dram = MemoryBandwidth.ForDram(o.ModelPath, llc);
+                    log($"bench: streaming read over {bandwidth.What} (one decode step's reads, the model's own pages) and for DRAM over {dram.What} " +
                         (llc.Bytes is { } l3 ? $"(at least 4x the {l3 >> 20} MB L3, {llc.Source})" : $"({llc.Source})"));
                     bw1 = bandwidth.Measure(1);
                 }
@@ -125,6 +125,8 @@ public static class BenchRunner
         {
             WorkingSetProbeBytes = bandwidth?.BufferBytes ?? 0,
             DramProbeBytes = dram?.BufferBytes ?? 0,
+            WorkingSetProbe = bandwidth?.What ?? "",
+            DramProbe = dram?.What ?? "",
             LastLevelCache = llc,
         };
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.IO.MemoryMappedFiles;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -97,6 +98,22 @@ public sealed unsafe class MemoryBandwidth : IDisposable
     }
 
     public long BufferBytes => _bytes;
+
+    /// <summary>What the probe reads, for the report: "the model file's last 127.5 MB" or "a 256 MB buffer".</summary>
+    public string What => _view is null
+        ? string.Create(CultureInfo.InvariantCulture, $"a {_bytes / (1024.0 * 1024.0):F0} MB buffer")
+        : string.Create(CultureInfo.InvariantCulture, $"the model file's last {_bytes / (1024.0 * 1024.0):F1} MB");
+
+    /// <summary>
+    /// The DRAM probe: the whole model file when it is at least <see cref="DramBufferBytes"/> (its own pages, like the
+    /// working-set probe; see the remarks), else a buffer of that size.
+    /// </summary>
+    public static MemoryBandwidth ForDram(string modelPath, LastLevelCache llc)
+    {
+        long need = DramBufferBytes(llc);
+        long length = new FileInfo(modelPath).Length;
+        return length >= need ? OverFile(modelPath, length) : new MemoryBandwidth(need);
+    }
 
     /// <summary>Best read bandwidth in GB/s (1e9 bytes) over <paramref name="passes"/> passes with <paramref name="threads"/> threads.</summary>
     /// <remarks>
