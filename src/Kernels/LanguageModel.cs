@@ -41,7 +41,8 @@ public sealed class LanguageModel : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), $"threads must be >= 1, got {options.Threads}");
         }
 
-        KernelTable kernels = KernelTable.For(options.KernelPath ?? KernelSelector.Best); // throws when this CPU cannot run it
+        KernelPath kernelPath = options.KernelPath ?? KernelSelector.Best;
+        _ = KernelTable.For(kernelPath); // throws when this CPU cannot run it, before the file is opened
         var file = GgufFile.Open(path);
         WorkerPool? pool = null;
         try
@@ -60,6 +61,9 @@ public sealed class LanguageModel : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(options), $"context length must be in [2, {config.ContextLength}], got {options.ContextLength}");
             }
 
+            bool streaming = options.StreamingWeights
+                ?? KernelTable.StreamingWeights(file.Tensors.Sum(t => t.ByteSize), LastLevelCache.Read().Bytes);
+            KernelTable kernels = KernelTable.For(kernelPath, streaming);
             pool = new WorkerPool(options.Threads);
             var transformer = new Transformer(config, weights, pool, ctx, options.KvCacheType, kernels);
             var model = new LanguageModel(file, weights, tokenizer, pool, transformer);

@@ -39,6 +39,9 @@ public sealed record ModelDescription
     /// <summary>A one-line description of <see cref="KernelPath"/>.</summary>
     public required string KernelDescription { get; init; }
 
+    /// <summary>Whether the matrix × vector kernels are those for weights that stream from memory (<see cref="ModelLoadOptions.StreamingWeights"/>).</summary>
+    public required bool StreamsWeights { get; init; }
+
     public required int Threads { get; init; }
 
     /// <summary>Tokens the KV cache holds.</summary>
@@ -84,6 +87,7 @@ public sealed record ModelDescription
             TiedOutput = w.TiedOutput,
             KernelPath = t.Kernels.Path,
             KernelDescription = KernelSelector.Describe(t.Kernels.Path),
+            StreamsWeights = t.Kernels.StreamsWeights,
             Threads = threads,
             ContextLength = t.ContextLength,
             KvCacheType = t.Cache.Type,

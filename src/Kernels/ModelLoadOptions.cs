@@ -15,6 +15,13 @@ public sealed record ModelLoadOptions
     public Quant.KernelPath? KernelPath { get; init; }
 
     /// <summary>
+    /// Whether to run the matrix × vector kernels made for weights that stream from memory (true) or sit in cache
+    /// (false); null decides at load: streaming when the model's tensors are larger than the last-level cache or its
+    /// size is unknown. Same results either way, only the speed differs (docs/architecture.md, "Kernel table and paths").
+    /// </summary>
+    public bool? StreamingWeights { get; init; }
+
+    /// <summary>
     /// Storage of the KV cache: F32 (default), F16 or Q8_0 (3.8× smaller than F32; MobileLLM-125M at 2 048 tokens
     /// needs 25 MB instead of 94 MB). Q8_0 needs a head size that is a multiple of 32.
     /// </summary>

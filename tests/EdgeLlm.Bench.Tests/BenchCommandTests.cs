@@ -76,6 +76,8 @@ public class BenchCommandTests
             Assert.That(json.GetProperty("working_set_probe_bytes").GetInt64(), Is.InRange(Math.Max(4096, ws - 4096), ws));
             long parts = json.GetProperty("weight_bytes_per_token").GetInt64() + json.GetProperty("kv_bytes_per_token").GetInt64();
             Assert.That(ws, Is.InRange(parts - 1, parts + 1), "weights + the average KV cache a step reads");
+            Assert.That(json.GetProperty("working_set_probe").GetString(), Does.StartWith("the model file's last"), "the working-set probe reads the model's own pages");
+            Assert.That(json.GetProperty("dram_probe").GetString(), Does.EndWith("MB buffer"), "a 1.8 MB demo file is far below 4x any L3: the DRAM probe has its own buffer");
             long dramBytes = json.GetProperty("dram_probe_bytes").GetInt64();
             Assert.That(dramBytes, Is.GreaterThanOrEqualTo(MemoryBandwidth.MinDramBufferBytes));
             if (json.GetProperty("llc_bytes").ValueKind == JsonValueKind.Number)

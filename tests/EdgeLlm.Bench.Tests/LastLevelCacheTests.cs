@@ -1,4 +1,5 @@
 using EdgeLlm.EdgeRuntime.Bench;
+using EdgeLlm.Kernels;
 using NUnit.Framework;
 
 namespace EdgeLlm.Bench.Tests;

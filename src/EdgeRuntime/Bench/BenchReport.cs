@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using EdgeLlm.Kernels;
 
 namespace EdgeLlm.EdgeRuntime.Bench;
 
@@ -34,6 +35,8 @@ public static class BenchReport
             w.WriteNumber("working_set_bytes", (long)Math.Ceiling(r.BytesPerToken));
             w.WriteNumber("working_set_probe_bytes", r.WorkingSetProbeBytes);
             w.WriteNumber("dram_probe_bytes", r.DramProbeBytes);
+            w.WriteString("working_set_probe", r.WorkingSetProbe);
+            w.WriteString("dram_probe", r.DramProbe);
             Number(w, "llc_bytes", r.LastLevelCache?.Bytes);
             if (r.LastLevelCache is { } llc)
             {
@@ -85,7 +88,7 @@ public static class BenchReport
         string l3 = r.LastLevelCache?.Bytes is { } b
             ? string.Create(inv, $"at least 4x the {b / Mb:F0} MB L3 ({r.LastLevelCache.Source})")
             : $"L3 unknown: {r.LastLevelCache?.Source ?? "not read"}";
-        sb.AppendLine(inv, $"bounds     working set: the same threads read a {r.WorkingSetProbeBytes / Mb:F1} MB buffer (one decode step's reads, so the same cache level as the model); DRAM: a {r.DramProbeBytes / Mb:F0} MB buffer, {l3}");
+        sb.AppendLine(inv, $"bounds     working set: the same threads read {r.WorkingSetProbe} (one decode step's reads, the model's own pages, so the same cache level as the model); DRAM: {r.DramProbe}, {l3}; medians of one probe per repetition");
         if (r.LlamaCppDescription is not null)
         {
             sb.AppendLine(inv, $"llama.cpp  {r.LlamaCppDescription}");

@@ -1,3 +1,5 @@
+using EdgeLlm.Kernels;
+
 namespace EdgeLlm.EdgeRuntime.Bench;
 
 /// <summary>The whole run.</summary>
@@ -23,6 +25,12 @@ public sealed record BenchResult(
 
     /// <summary>The DRAM probe's buffer, 0 when not measured.</summary>
     public long DramProbeBytes { get; init; }
+
+    /// <summary>What the working-set probe read (<see cref="MemoryBandwidth.What"/>).</summary>
+    public string WorkingSetProbe { get; init; } = "";
+
+    /// <summary>What the DRAM probe read (<see cref="MemoryBandwidth.What"/>).</summary>
+    public string DramProbe { get; init; } = "";
 
     /// <summary>The level-3 cache the DRAM buffer is sized from, or why it is unknown.</summary>
     public LastLevelCache? LastLevelCache { get; init; }

@@ -1,3 +1,4 @@
+using EdgeLlm.Kernels;
 namespace EdgeLlm.EdgeRuntime.Bench;
 
 /// <summary>
@@ -57,9 +58,9 @@ public static class BenchRunner
                     // Memory first: the probes' buffers and llama.cpp must not count as ours, not even in the peak.
                     memory = ProcessMemory.Read(o.ModelPath);
                     workingSet = DecodeWorkingSet.For(weightBytes, kvPerPosition, o.PromptTokens, o.GenTokens);
-                    bandwidth = new MemoryBandwidth(workingSet.Bytes);
-                    dram = new MemoryBandwidth(MemoryBandwidth.DramBufferBytes(llc));
-                    log($"bench: streaming read over the decode working set ({bandwidth.BufferBytes / (1024.0 * 1024.0):F1} MB) and for DRAM over {dram.BufferBytes >> 20} MB " +
+                    bandwidth = MemoryBandwidth.OverFile(o.ModelPath, workingSet.Bytes);
+                    dram = MemoryBandwidth.ForDram(o.ModelPath, llc);
+                    log($"bench: streaming read over {bandwidth.What} (one decode step's reads, the model's own pages) and for DRAM over {dram.What} " +
                         (llc.Bytes is { } l3 ? $"(at least 4x the {l3 >> 20} MB L3, {llc.Source})" : $"({llc.Source})"));
                     bw1 = bandwidth.Measure(1);
                 }
@@ -72,10 +73,13 @@ public static class BenchRunner
                     llama.Run(prompt, o.GenTokens);
                 }
 
-                double bw = threads == 1 ? bw1 : bandwidth.Measure(threads);
-                double bwDram = dram.Measure(threads);
+                // The probes run once per repetition, beside the engines, and the medians are the bounds: the host's
+                // memory bandwidth drifts by tens of percent within minutes here (a VM on a shared host), so a probe
+                // measured once before or after the runs can miss the conditions the engines saw.
                 var mine = new List<BenchRun>();
                 var theirs = new List<BenchRun>();
+                var probes = new List<double>();
+                var dramProbes = new List<double>();
                 for (int r = 0; r < o.Repetitions; r++)
                 {
                     bool oursFirst = r % 2 == 0;
@@ -94,13 +98,15 @@ public static class BenchRunner
                         mine.Add(ours.Run(prompt, o.GenTokens));
                     }
 
+                    probes.Add(bandwidth.Measure(threads, passes: 3));
+                    dramProbes.Add(dram.Measure(threads, passes: 3));
                     log($"bench: {threads} thread(s), repetition {r + 1}/{o.Repetitions}: ours decode {mine[^1].DecodeTokensPerSecond:F1} tok/s" +
-                        (llama is null ? "" : $", llama.cpp {theirs[^1].DecodeTokensPerSecond:F1} tok/s"));
+                        (llama is null ? "" : $", llama.cpp {theirs[^1].DecodeTokensPerSecond:F1} tok/s") +
+                        $"; streaming {probes[^1]:F1} GB/s over the working set, {dramProbes[^1]:F1} GB/s DRAM");
                 }
 
-                // Bandwidth again after the runs: the better of the two is the bound (the machine is shared).
-                bw = Math.Max(bw, bandwidth.Measure(threads));
-                bwDram = Math.Max(bwDram, dram.Measure(threads));
+                double bw = Median(probes);
+                double bwDram = Median(dramProbes);
                 double bytesPerToken = workingSet.Bytes;
                 int matching = theirs.Count == 0 ? 0 : MatchingPrefix(mine[^1].Tokens, theirs[^1].Tokens);
                 runs.Add(new ThreadResult(threads, Medians(mine), theirs.Count == 0 ? null : Medians(theirs), bw, bw * 1e9 / bytesPerToken, matching,
@@ -119,6 +125,8 @@ public static class BenchRunner
         {
             WorkingSetProbeBytes = bandwidth?.BufferBytes ?? 0,
             DramProbeBytes = dram?.BufferBytes ?? 0,
+            WorkingSetProbe = bandwidth?.What ?? "",
+            DramProbe = dram?.What ?? "",
             LastLevelCache = llc,
         };
     }

@@ -28,6 +28,7 @@ public static class InfoCommand
             o.WriteLine("tensor types: " + string.Join(", ", d.TensorTypes.Select(t => $"{t.Type} x{t.Count}")));
             o.WriteLine($"cpu:          {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} cores; {CpuFeatures()}");
             o.WriteLine($"kernel path:  {d.KernelPath} — {d.KernelDescription}");
+            o.WriteLine($"weights:      {(d.StreamsWeights ? "stream from memory (larger than the last-level cache, or its size unknown)" : "fit the last-level cache")}; matrix × vector kernels chosen for that");
             return 0;
         }));
         return cmd;

@@ -14,11 +14,12 @@ namespace EdgeLlm.Kernels.Quant;
 /// </summary>
 internal sealed unsafe class KernelTable
 {
-    private static readonly KernelTable?[] Tables = new KernelTable?[Enum.GetValues<KernelPath>().Length];
+    private static readonly KernelTable?[] Tables = new KernelTable?[2 * Enum.GetValues<KernelPath>().Length];
 
-    private KernelTable(KernelPath path)
+    private KernelTable(KernelPath path, bool streaming)
     {
         Path = path;
+        StreamsWeights = streaming;
 #if !NET
         // netstandard2.1: only the scalar path is built (KernelSelector.IsSupported refuses the others).
         MatVecQ8_0 = &ScalarKernels.Q8_0<NoSink>;
@@ -47,7 +48,8 @@ internal sealed unsafe class KernelTable
             : x86 ? (vnni ? &X86Kernels.Q8_0<VnniDot, NoSink> : &X86Kernels.Q8_0<Avx2Dot, NoSink>)
             : sdot ? &ArmKernels.Q8_0<SdotDot, NoSink> : &ArmKernels.Q8_0<AdvSimdDot, NoSink>;
         MatVecQ4_0 = path == KernelPath.Scalar ? &ScalarKernels.Q4_0<NoSink>
-            : x86 ? (vnni ? &X86Kernels.Q4_0<VnniDot, NoSink> : &X86Kernels.Q4_0<Avx2Dot, NoSink>)
+            : x86 && streaming ? (vnni ? &X86Kernels.Q4_0<VnniDot, NoSink, X86ConvertedScales> : &X86Kernels.Q4_0<Avx2Dot, NoSink, X86ConvertedScales>)
+            : x86 ? (vnni ? &X86Kernels.Q4_0<VnniDot, NoSink, X86TableScales> : &X86Kernels.Q4_0<Avx2Dot, NoSink, X86TableScales>)
             : sdot ? &ArmKernels.Q4_0<SdotDot, NoSink> : &ArmKernels.Q4_0<AdvSimdDot, NoSink>;
         MatVecF32 = path == KernelPath.Scalar ? &ScalarKernels.F32 : x86 ? &FloatKernels.F32x86 : &FloatKernels.F32Arm;
         MatVecF16 = path == KernelPath.Scalar ? &ScalarKernels.F16 : x86 ? &FloatKernels.F16x86 : &FloatKernels.F16Arm;
@@ -57,7 +59,8 @@ internal sealed unsafe class KernelTable
             : x86 ? (vnni ? &X86Kernels.Q8_0<VnniDot, RecordSink> : &X86Kernels.Q8_0<Avx2Dot, RecordSink>)
             : sdot ? &ArmKernels.Q8_0<SdotDot, RecordSink> : &ArmKernels.Q8_0<AdvSimdDot, RecordSink>;
         SumsQ4_0 = path == KernelPath.Scalar ? &ScalarKernels.Q4_0<RecordSink>
-            : x86 ? (vnni ? &X86Kernels.Q4_0<VnniDot, RecordSink> : &X86Kernels.Q4_0<Avx2Dot, RecordSink>)
+            : x86 && streaming ? (vnni ? &X86Kernels.Q4_0<VnniDot, RecordSink, X86ConvertedScales> : &X86Kernels.Q4_0<Avx2Dot, RecordSink, X86ConvertedScales>)
+            : x86 ? (vnni ? &X86Kernels.Q4_0<VnniDot, RecordSink, X86TableScales> : &X86Kernels.Q4_0<Avx2Dot, RecordSink, X86TableScales>)
             : sdot ? &ArmKernels.Q4_0<SdotDot, RecordSink> : &ArmKernels.Q4_0<AdvSimdDot, RecordSink>;
 
         // Matrix × matrix (prefill) tiles over a batch of tokens, bit-exact with the matrix × vector kernels. The AVX2
@@ -93,6 +96,13 @@ internal sealed unsafe class KernelTable
     public static KernelTable Best => For(KernelSelector.Best);
 
     public KernelPath Path { get; }
+
+    /// <summary>
+    /// Whether the matrix × vector kernels are the variants for weights that stream from memory rather than sit in
+    /// cache (on x86, Q4_0 converts its f16 scales in SIMD lanes instead of reading a table; <see cref="IX86Scales"/>).
+    /// Every output is the same bits either way; only the speed differs.
+    /// </summary>
+    public bool StreamsWeights { get; }
 
     public delegate*<in MatVecArgs, int, int, NoSink, void> MatVecQ8_0 { get; }
 
@@ -132,16 +142,29 @@ internal sealed unsafe class KernelTable
 
     public delegate*<byte*, float*, int, void> DequantizeQ8 { get; }
 
-    /// <summary>The table of <paramref name="path"/>; throws <see cref="NotSupportedException"/> when this CPU cannot run it.</summary>
-    public static KernelTable For(KernelPath path)
+    /// <summary>
+    /// The table of <paramref name="path"/>, with the kernels for weights that stream from memory when
+    /// <paramref name="streamingWeights"/> (<see cref="StreamsWeights"/>); throws <see cref="NotSupportedException"/>
+    /// when this CPU cannot run it.
+    /// </summary>
+    public static KernelTable For(KernelPath path, bool streamingWeights = false)
     {
         if (!KernelSelector.IsSupported(path))
         {
             throw new NotSupportedException(KernelSelector.WhyNotSupported(path));
         }
 
-        return Tables[(int)path] ??= new KernelTable(path);
+        int slot = (2 * (int)path) + (streamingWeights ? 1 : 0);
+        return Tables[slot] ??= new KernelTable(path, streamingWeights);
     }
+
+    /// <summary>
+    /// Whether weights of <paramref name="weightBytes"/> stream from memory on a CPU whose last-level cache holds
+    /// <paramref name="lastLevelCacheBytes"/> (null when unknown): when they exceed it, or when the size is unknown
+    /// (the boards this runs on have 0.5–2 MB of L2/L3, far below any model).
+    /// </summary>
+    public static bool StreamingWeights(long weightBytes, long? lastLevelCacheBytes) =>
+        lastLevelCacheBytes is not { } llc || weightBytes > llc;
 
     /// <summary>
     /// The attention kernel for one KV head's group of query heads (the signature of <see cref="OneHeadAttention.Run{TOps}"/>):

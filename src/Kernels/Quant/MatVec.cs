@@ -184,7 +184,12 @@ internal static unsafe class MatVec
         public int Parts;
     }
 
-    /// <summary>Rows per work item: a multiple of 8 (the tile height), about 4 items per thread.</summary>
+    /// <summary>
+    /// Rows per work item of a matrix × vector: one contiguous share per thread, a multiple of 8 (the tile height), so
+    /// each thread streams one run of rows with its prefetch running ahead without a restart. Against four items per
+    /// thread, 2-thread decode ran 6 % (125M Q8_0), 1 % (350M Q8_0) and 9 % (125M Q4_0) faster (A/B in one process,
+    /// 7 alternating runs of 128 tokens, medians). A late worker still costs nothing: the caller claims its share too.
+    /// </summary>
     internal static int ChunkRows(int rows, int threads)
     {
         if (threads <= 1)
@@ -192,7 +197,7 @@ internal static unsafe class MatVec
             return rows;
         }
 
-        int chunk = (rows + (threads * 4) - 1) / (threads * 4);
+        int chunk = (rows + threads - 1) / threads;
         return Math.Max(16, (chunk + 7) & ~7);
     }
 

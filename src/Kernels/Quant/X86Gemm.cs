@@ -137,7 +137,7 @@ internal static unsafe class X86Gemm
             }
             else
             {
-                X86Kernels.Q4_0<Avx2Dot, NoSink>(a.ForToken(t), r, r1, default);
+                X86Kernels.Q4_0<Avx2Dot, NoSink, X86TableScales>(a.ForToken(t), r, r1, default);
             }
         }
     }

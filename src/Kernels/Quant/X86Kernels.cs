@@ -4,40 +4,6 @@ using System.Runtime.Intrinsics.X86;
 
 namespace EdgeLlm.Kernels.Quant;
 
-/// <summary>unsigned × signed int8 dot of 32 bytes into 8 int32 lanes (exact for the operand ranges used here).</summary>
-internal interface IX86Dot
-{
-    static abstract Vector256<int> Dot(Vector256<byte> u, Vector256<sbyte> s);
-
-    /// <summary>Dot(u0, s0) + Dot(u1, s1) for u below 16 (nibbles), where int16 pair sums cannot overflow.</summary>
-    static abstract Vector256<int> Dot2(Vector256<byte> u0, Vector256<sbyte> s0, Vector256<byte> u1, Vector256<sbyte> s1);
-}
-
-/// <summary>AVX2: vpmaddubsw (pairs to int16) then vpmaddwd with ones (to int32).</summary>
-internal struct Avx2Dot : IX86Dot
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Dot(Vector256<byte> u, Vector256<sbyte> s) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), Vector256.Create((short)1));
-
-    /// <summary>The int16 products add before the one widening (|pair| ≤ 2·15·127, two pairs ≤ 7620).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Dot2(Vector256<byte> u0, Vector256<sbyte> s0, Vector256<byte> u1, Vector256<sbyte> s1) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u0, s0) + Avx2.MultiplyAddAdjacent(u1, s1), Vector256.Create((short)1));
-}
-
-/// <summary>AVX-VNNI: vpdpbusd (groups of four straight into int32, no intermediate saturation).</summary>
-internal struct VnniDot : IX86Dot
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Dot(Vector256<byte> u, Vector256<sbyte> s) =>
-        AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, s);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Dot2(Vector256<byte> u0, Vector256<sbyte> s0, Vector256<byte> u1, Vector256<sbyte> s1) =>
-        AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u0, s0), u1, s1);
-}
-
 /// <summary>
 /// x86 matrix × vector kernels. Several rows per step share one activation load — Q8_0 four (eight interleaved row
 /// streams measured 25 % slower from memory), Q4_0 eight (then four, then one, for the rows left over) — with software
@@ -46,6 +12,8 @@ internal struct VnniDot : IX86Dot
 /// acc += (float)sum * (d_w * d_x) runs for all rows of the step at once.
 /// Q8_0 signs: |w| × sign(x, w). Unlike |x| × sign(w, x) this is exact for a weight byte of −128 (|−128| = 128 as an
 /// unsigned byte; pair sums stay ≤ 2·128·127 &lt; 32767); activations never hold −128.
+/// Q4_0's eight-row step reads its eight f16 scales through <c>TScales</c>: the table, or converted in SIMD lanes when
+/// the weights stream from memory (both exact, so the results are the same bits; <see cref="IX86Scales"/>).
 /// Q4_0: nibble (0..15) × x, minus 8·Σx of the block (precomputed by <see cref="Q8Activations"/>), the same integer as
 /// Σ(nibble − 8)·x. Two rows are unpacked per instruction: row i's 16 bytes in the low lane and row i+4's in the high
 /// lane, masked for the low nibbles (elements 0–15) and shifted for the high ones (16–31), multiplied with the
@@ -108,9 +76,10 @@ internal static unsafe class X86Kernels
         }
     }
 
-    public static void Q4_0<TDot, TSink>(in MatVecArgs a, int r0, int r1, TSink sink)
+    public static void Q4_0<TDot, TSink, TScales>(in MatVecArgs a, int r0, int r1, TSink sink)
         where TDot : struct, IX86Dot
         where TSink : struct, IBlockSink
+        where TScales : struct, IX86Scales
     {
         long rb = a.RowBytes;
         int nb = a.Blocks;
@@ -152,7 +121,7 @@ internal static unsafe class X86Kernels
                     - Vector256.Create(xs[b] << 3);
                 sink.Put4(r, b, s.GetLower());
                 sink.Put4(r + 4, b, s.GetUpper());
-                acc += Vector256.ConvertToSingle(s) * (Scales8(f16, p, q, rb) * Vector256.Create(xd[b]));
+                acc += Vector256.ConvertToSingle(s) * (TScales.Load8(p, q, rb) * Vector256.Create(xd[b]));
                 p += 18;
                 q += 18;
             }
@@ -236,12 +205,6 @@ internal static unsafe class X86Kernels
         Vector256<byte> wh = Avx2.And(Avx2.ShiftRightLogical(w.AsUInt16(), 4).AsByte(), mask);
         return TDot.Dot2(wl, lo, wh, hi);
     }
-
-    /// <summary>The f16 scales of rows p, p+rb, p+2rb, p+3rb, q, q+rb, q+2rb, q+3rb as floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Scales8(float* f16, byte* p, byte* q, long rb) => Vector256.Create(
-        f16[*(ushort*)p], f16[*(ushort*)(p + rb)], f16[*(ushort*)(p + (2 * rb))], f16[*(ushort*)(p + (3 * rb))],
-        f16[*(ushort*)q], f16[*(ushort*)(q + rb)], f16[*(ushort*)(q + (2 * rb))], f16[*(ushort*)(q + (3 * rb))]);
 
     /// <summary>The f16 scales of rows p, p+rb, p+2rb, p+3rb as floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -12,6 +12,36 @@ namespace EdgeLlm.Kernels.Tests.Generation;
 /// </summary>
 public class StepApiTests
 {
+    /// <summary>
+    /// The kernels for weights that stream from memory and those for weights in cache give the same logits bit for bit
+    /// (prefill and decode, Q4_0 whose x86 scales take the other conversion), and the description says which ran.
+    /// </summary>
+    [TestCase(GgmlType.Q4_0, 2)]
+    [TestCase(GgmlType.Q8_0, 1)]
+    public void StreamingAndCachedWeightKernelsGiveTheSameLogits(GgmlType type, int threads)
+    {
+        string path = Model.TransformerBatchTests.ModelPath(type);
+        using var streaming = LanguageModel.Load(path, new ModelLoadOptions { Threads = threads, StreamingWeights = true });
+        using var cached = LanguageModel.Load(path, new ModelLoadOptions { Threads = threads, StreamingWeights = false });
+        Assert.That(streaming.Description.StreamsWeights, Is.True);
+        Assert.That(cached.Description.StreamsWeights, Is.False);
+        int[] prompt = Model.TransformerBatchTests.Tokens(20, seed: 9);
+        Assert.That(streaming.Prefill(prompt).ToArray(), Is.EqualTo(cached.Prefill(prompt).ToArray()), "prefill");
+        for (int g = 0; g < 8; g++)
+        {
+            int next = Sampler.ArgMax(cached.Logits);
+            Assert.That(streaming.Decode(next).ToArray(), Is.EqualTo(cached.Decode(next).ToArray()), $"decode step {g}");
+        }
+    }
+
+    [Test]
+    public void TheDefaultStreamsWeightsLargerThanTheLastLevelCache()
+    {
+        string path = Model.TransformerBatchTests.ModelPath(GgmlType.Q8_0);
+        using var lm = LanguageModel.Load(path, new ModelLoadOptions { Threads = 1 });
+        Assert.That(lm.Description.StreamsWeights, Is.EqualTo(KernelTable.StreamingWeights(lm.Description.TensorBytes, LastLevelCache.Read().Bytes)));
+    }
+
     [TestCase(GgmlType.Q8_0, 2)]
     [TestCase(GgmlType.Q4_0, 1)]
     public void PrefillThenDecodeEqualsTheTransformerTokenByToken(GgmlType type, int threads)

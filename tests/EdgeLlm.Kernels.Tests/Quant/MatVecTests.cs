@@ -101,6 +101,15 @@ public unsafe class MatVecTests
             Assert.That(sums, Is.EqualTo(oracle), "block sums");
             AssertBitEqual(y, yRef, "single thread");
 
+            // the variants for weights that stream from memory (x86 Q4_0 converts its scales in SIMD lanes)
+            KernelTable streaming = KernelTable.For(path, streamingWeights: true);
+            Assert.That(streaming.StreamsWeights, Is.True);
+            float[] yStream = new float[rows];
+            int[] sumsStream = new int[rows * nb];
+            MatVec.RowsWithBlockSums(m, xq, yStream, streaming, 0, rows, sumsStream);
+            Assert.That(sumsStream, Is.EqualTo(oracle), "block sums, streaming kernels");
+            AssertBitEqual(yStream, yRef, "streaming kernels");
+
             // tiles starting at an odd row give the same rows
             if (rows > 1)
             {

@@ -1,10 +1,11 @@
 using System.Globalization;
 
-namespace EdgeLlm.EdgeRuntime.Bench;
+namespace EdgeLlm.Kernels;
 
 /// <summary>
 /// The level-3 cache of CPU 0 as Linux describes it in sysfs (<c>cache/index*/level</c>, <c>type</c>, <c>size</c>), or
-/// why it could not be read. The DRAM probe must read a buffer several times this size, or it measures the cache.
+/// why it could not be read. The model load asks it whether the weights stream from memory (<see cref="Quant.KernelTable.StreamingWeights"/>);
+/// the bench's DRAM probe must read a buffer several times this size, or it measures the cache.
 /// </summary>
 /// <param name="Bytes">The level-3 size, or null when sysfs does not say.</param>
 /// <param name="Source">Where the size came from, or why it is missing (one line, printed by <c>bench</c>).</param>
@@ -23,7 +24,7 @@ public sealed record LastLevelCache(long? Bytes, string Source)
                 return new LastLevelCache(null, $"cannot read the level-3 cache size: {cacheRoot} does not exist");
             }
 
-            foreach (string dir in Directory.GetDirectories(cacheRoot, "index*").Order(StringComparer.Ordinal))
+            foreach (string dir in Directory.GetDirectories(cacheRoot, "index*").OrderBy(d => d, StringComparer.Ordinal))
             {
                 string? level = ReadLine(Path.Combine(dir, "level"));
                 string? type = ReadLine(Path.Combine(dir, "type"));
