@@ -6,9 +6,8 @@ using System.Runtime.Intrinsics.X86;
 namespace EdgeLlm.Kernels.Quant;
 
 /// <summary>
-/// The instruction-set paths of the kernels; a model's <see cref="KernelTable"/> is chosen from one. There is no
-/// AVX-512 path: on the machines measured the 512-bit maddubs kernel was not faster than 256-bit VNNI, and .NET 10
-/// exposes no 512-bit VNNI there (docs/architecture.md, "Kernel table and paths").
+/// The instruction-set paths of the kernels; a model's <see cref="KernelTable"/> is chosen from one
+/// (docs/architecture.md, "Kernel table and paths").
 /// </summary>
 public enum KernelPath
 {
@@ -26,4 +25,10 @@ public enum KernelPath
 
     /// <summary>arm64 dot product <c>sdot</c> (Raspberry Pi 5 class).</summary>
     ArmDotProd,
+
+    /// <summary>
+    /// x86 AVX2 + AVX-512BW without AVX-VNNI (e.g. Zen 4 under .NET 10, which exposes no 512-bit VNNI): the AVX2
+    /// matrix × vector kernels and 512-bit prefill tiles (<c>vpmaddwd</c> on int16, sixteen rows per vector).
+    /// </summary>
+    Avx512,
 }

@@ -1,3 +1,6 @@
+#if NET
+using System.Runtime.Intrinsics.X86;
+#endif
 using EdgeLlm.Kernels.Model;
 
 namespace EdgeLlm.Kernels.Quant;
@@ -27,6 +30,7 @@ internal sealed unsafe class KernelTable
         SumsQ4_0 = &ScalarKernels.Q4_0<RecordSink>;
         GemmQ8_0 = &ScalarGemm.Q8_0;
         GemmQ4_0 = &ScalarGemm.Q4_0;
+        WidenQ8 = null;
         QuantizeBlock = &Q8Activations.QuantizeBlockScalar;
         RmsNorm = &ScalarOps.RmsNorm;
         Add = &ScalarOps.Add;
@@ -36,7 +40,7 @@ internal sealed unsafe class KernelTable
         AddScaled = &ScalarOps.AddScaled;
         DequantizeQ8 = &ScalarOps.DequantizeQ8;
 #else
-        bool x86 = path is KernelPath.Avx2 or KernelPath.AvxVnni, vnni = path == KernelPath.AvxVnni;
+        bool x86 = path is KernelPath.Avx2 or KernelPath.AvxVnni or KernelPath.Avx512, vnni = path == KernelPath.AvxVnni;
         bool sdot = path == KernelPath.ArmDotProd;
 
         // Matrix × vector, per weight type.
@@ -59,13 +63,18 @@ internal sealed unsafe class KernelTable
             : x86 ? (vnni ? &X86Kernels.Q4_0<VnniDot, RecordSink, X86TableScales> : &X86Kernels.Q4_0<Avx2Dot, RecordSink, X86TableScales>)
             : sdot ? &ArmKernels.Q4_0<SdotDot, RecordSink> : &ArmKernels.Q4_0<AdvSimdDot, RecordSink>;
 
-        // Matrix × matrix (prefill) tiles over a batch of tokens, bit-exact with the matrix × vector kernels.
+        // Matrix × matrix (prefill) tiles over a batch of tokens, bit-exact with the matrix × vector kernels. The AVX2
+        // Q8_0 tile takes four tokens per pass where the JIT has 32 vector registers (EVEX, AVX-512VL), else two.
         GemmQ8_0 = path == KernelPath.Scalar ? &ScalarGemm.Q8_0
-            : x86 ? (vnni ? &X86Gemm.Q8_0<VnniDot> : &X86Gemm.Q8_0<Avx2Dot>)
+            : path == KernelPath.Avx512 ? &X86Avx512Gemm.Q8_0
+            : x86 ? (vnni ? &X86Gemm.Q8_0Vnni : Avx512F.VL.IsSupported ? &X86Gemm.Q8_0Wide : &X86Gemm.Q8_0Narrow)
             : sdot ? &ArmGemm.Q8_0<SdotDot> : &ArmGemm.Q8_0<AdvSimdDot>;
         GemmQ4_0 = path == KernelPath.Scalar ? &ScalarGemm.Q4_0
             : x86 ? (vnni ? &X86Gemm.Q4_0<VnniDot> : &X86Gemm.Q4_0<Avx2Dot>)
             : sdot ? &ArmGemm.Q4_0<SdotDot> : &ArmGemm.Q4_0<AdvSimdDot>;
+
+        // The batch's int8 activations as int16, once per dispatch, for the tiles that multiply int16.
+        WidenQ8 = path == KernelPath.Avx512 ? &X86Avx512Gemm.Widen : null;
 
         // Activation quantization (one Q8_0 block) and the float vector operations.
         bool simd = path != KernelPath.Scalar;
@@ -110,6 +119,12 @@ internal sealed unsafe class KernelTable
     public delegate*<in MatVecArgs, int, int, void> GemmQ8_0 { get; }
 
     public delegate*<in MatVecArgs, int, int, void> GemmQ4_0 { get; }
+
+    /// <summary>
+    /// Widens rows 0..tokens−1 of int8 activations (values per row, row stride) to int16 at the same offsets, when
+    /// this path's Q8_0 prefill tile reads int16 (<see cref="MatVecArgs.X16"/>); null otherwise.
+    /// </summary>
+    public delegate*<sbyte*, short*, int, int, int, void> WidenQ8 { get; }
 
     public delegate*<float*, sbyte*, float*, int*, void> QuantizeBlock { get; }
 
@@ -160,12 +175,12 @@ internal sealed unsafe class KernelTable
     public delegate*<KvCacheType, int, float*, int, byte*, byte*, long, int, float, float*, int, float*, float*, void> Attention(int headDim, int group, KvCacheType type) =>
         Path == KernelPath.Scalar ? &OneHeadAttention.Run<ScalarOps>
         : !IsGrouped(headDim, group, type) ? &OneHeadAttention.Run<SimdOps>
-        : Path is KernelPath.Avx2 or KernelPath.AvxVnni ? &X86Attention.Run : &ArmAttention.Run;
+        : Path is KernelPath.Avx2 or KernelPath.AvxVnni or KernelPath.Avx512 ? &X86Attention.Run : &ArmAttention.Run;
 
     /// <summary>Whether <see cref="Attention"/> is a grouped kernel (every head of a KV group per pass over the cache) for this shape.</summary>
     public bool IsGrouped(int headDim, int group, KvCacheType type) => Path switch
     {
-        KernelPath.Avx2 or KernelPath.AvxVnni => X86Attention.Supported(headDim, group, type),
+        KernelPath.Avx2 or KernelPath.AvxVnni or KernelPath.Avx512 => X86Attention.Supported(headDim, group, type),
         KernelPath.AdvSimd or KernelPath.ArmDotProd => ArmAttention.Supported(headDim, group, type),
         _ => false,
     };

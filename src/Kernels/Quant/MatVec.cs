@@ -62,6 +62,14 @@ internal static unsafe class MatVec
             Add(ref f, m2, x, xStride, xq, tokens, y2, yStride, k);
         }
 
+        // Tiles that multiply int16 get the batch widened once here rather than once per chunk and thread.
+        if (tokens > 1 && k.WidenQ8 != null && (m0.Type == GgmlType.Q8_0 || m1.Type == GgmlType.Q8_0 || m2.Type == GgmlType.Q8_0))
+        {
+            short* x16 = xq!.Wide16;
+            k.WidenQ8(xq.Qs, x16, xq.Length, xq.Capacity, tokens);
+            f.A0.X16 = f.A1.X16 = f.A2.X16 = x16;
+        }
+
         int rows = f.End2 > 0 ? f.End2 : f.End1 > 0 ? f.End1 : f.End0;
         int chunk = tokens > 1 ? ChunkRowsBatch(rows, pool.Threads) : ChunkRows(rows, pool.Threads);
         pool.Run(rows, chunk, &FusedBody, &f);

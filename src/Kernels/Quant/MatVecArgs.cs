@@ -16,6 +16,12 @@ internal unsafe struct MatVecArgs
     public float* Y;
     public GgmlType Type;
 
+    /// <summary>
+    /// The batch's activations <see cref="Xq"/> widened to int16 with the same strides (the AVX-512 Q8_0 prefill
+    /// tile's operand), filled once per dispatch by <see cref="KernelTable.WidenQ8"/>; null when not prepared.
+    /// </summary>
+    public short* X16;
+
     /// <summary>The matrix × vector kernel for Q8_0/Q4_0 weights (null for float weights).</summary>
     public delegate*<in MatVecArgs, int, int, NoSink, void> Quantized;
 

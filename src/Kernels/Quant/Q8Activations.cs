@@ -23,6 +23,7 @@ internal sealed unsafe class Q8Activations
     private readonly sbyte* _qs;
     private readonly float* _scales;
     private readonly int* _sums;
+    private short[]? _wideStore;
 
     /// <summary>Room for <paramref name="capacity"/> values (a multiple of 32).</summary>
     public Q8Activations(int capacity)
@@ -74,6 +75,19 @@ internal sealed unsafe class Q8Activations
     internal float* Scales => _scales;
 
     internal int* Sums => _sums;
+
+    /// <summary>
+    /// Room for every row as int16 (<see cref="Rows"/> × <see cref="Capacity"/>, row i at i·Capacity), for prefill
+    /// tiles that multiply int16 (<see cref="KernelTable.WidenQ8"/>); allocated, pinned, on first use.
+    /// </summary>
+    internal short* Wide16
+    {
+        get
+        {
+            _wideStore ??= GC.AllocateArray<short>(Capacity * Rows, pinned: true);
+            return (short*)Unsafe.AsPointer(ref _wideStore[0]);
+        }
+    }
 
     /// <summary>The int8 values of the current vector.</summary>
     public ReadOnlySpan<sbyte> Values => new(_qs, Length);

@@ -25,29 +25,18 @@ internal static unsafe class X86Gemm
     private const int TileRows = 16;
 
     /// <summary>
-    /// Q8_0 on AVX2 takes four tokens per pass (thirty-two accumulators) where the JIT has 32 vector registers, i.e.
-    /// with EVEX encoding (AVX-512VL): 10–14 % faster than two tokens per pass on Zen 4 (A/B in one process, 64 tokens,
-    /// 1536×576 and 576×1536); with 16 registers four tokens would spill. Bit-identical either way.
+    /// Q8_0 on AVX2 with four tokens per pass (thirty-two accumulators), for CPUs where the JIT has 32 vector registers,
+    /// i.e. EVEX encoding (AVX-512VL): 10–14 % faster than two tokens per pass on Zen 4 (A/B in one process, 64 tokens,
+    /// 1536×576 and 576×1536); with 16 registers four tokens would spill. Bit-identical either way; the kernel table
+    /// chooses (<see cref="KernelTable"/>).
     /// </summary>
-    internal static readonly bool Wide = Avx512F.VL.IsSupported;
+    public static void Q8_0Wide(in MatVecArgs a, int r0, int r1) => TwoPlanes(a, r0, r1, wide: true);
 
-    public static void Q8_0<TDot>(in MatVecArgs a, int r0, int r1)
-        where TDot : struct, IX86Dot =>
-        Q8_0<TDot>(a, r0, r1, Wide);
+    /// <summary>Q8_0 on AVX2 with two tokens per pass (sixteen accumulators), for CPUs with 16 vector registers.</summary>
+    public static void Q8_0Narrow(in MatVecArgs a, int r0, int r1) => TwoPlanes(a, r0, r1, wide: false);
 
-    /// <summary>Q8_0 with the AVX2 tile shape chosen by the caller (tests run both).</summary>
-    internal static void Q8_0<TDot>(in MatVecArgs a, int r0, int r1, bool wide)
-        where TDot : struct, IX86Dot
-    {
-        if (typeof(TDot) == typeof(VnniDot))
-        {
-            OnePlane<VnniTileStep>(a, r0, r1, q8: true);
-        }
-        else
-        {
-            TwoPlanes(a, r0, r1, wide);
-        }
-    }
+    /// <summary>Q8_0 on AVX-VNNI: one plane of bytes w + 128, vpdpbusd.</summary>
+    public static void Q8_0Vnni(in MatVecArgs a, int r0, int r1) => OnePlane<VnniTileStep>(a, r0, r1, q8: true);
 
     public static void Q4_0<TDot>(in MatVecArgs a, int r0, int r1)
         where TDot : struct, IX86Dot
@@ -100,8 +89,8 @@ internal static unsafe class X86Gemm
         Rest(a, r, r1, q8);
     }
 
-    /// <summary>Q8_0 on AVX2: bytes + 128 as two nibble planes, two tokens per pass (sixteen accumulators).</summary>
-    private static void TwoPlanes(in MatVecArgs a, int r0, int r1, bool wide)
+    /// <summary>Q8_0 on AVX2: bytes + 128 as two nibble planes, two or four tokens per pass (tests run both).</summary>
+    internal static void TwoPlanes(in MatVecArgs a, int r0, int r1, bool wide)
     {
         int nb = a.Blocks;
         int r = r0;
@@ -138,7 +127,7 @@ internal static unsafe class X86Gemm
     }
 
     /// <summary>Rows [r, r1) that do not fill a tile: the matrix × vector kernel, token by token.</summary>
-    private static void Rest(in MatVecArgs a, int r, int r1, bool q8)
+    internal static void Rest(in MatVecArgs a, int r, int r1, bool q8)
     {
         for (int t = 0; r < r1 && t < a.Tokens; t++)
         {
@@ -157,7 +146,7 @@ internal static unsafe class X86Gemm
     /// Prefetches the next tile's rows a few cache lines per token pass while the current tile is multiplied, so the
     /// unpacking of the next tile finds its weights in cache instead of waiting on memory.
     /// </summary>
-    private struct TilePrefetch
+    internal struct TilePrefetch
     {
         private byte* _p;
         private readonly byte* _end;
@@ -265,7 +254,7 @@ internal static unsafe class X86Gemm
 
     /// <summary>Transposes eight vectors of eight 32-bit units in place: afterwards v[j] holds unit j of every input, input k in lane k.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(Vector256<int>* v)
+    internal static void Transpose8x8(Vector256<int>* v)
     {
         Vector256<int> t0 = Avx2.UnpackLow(v[0], v[1]), t1 = Avx2.UnpackHigh(v[0], v[1]);
         Vector256<int> t2 = Avx2.UnpackLow(v[2], v[3]), t3 = Avx2.UnpackHigh(v[2], v[3]);

@@ -15,7 +15,8 @@ namespace EdgeLlm.Kernels.Tests.Model;
 /// through the cache, a median of 5e-3 and a worst of 3e-2 per step. Measured on this suite's 576-wide random
 /// models (21-token prompt, 4 decode steps), the same on x86 AVX2 and on arm64 AdvSIMD and SDOT under qemu: Q8_0
 /// weights 0, Q4_0 with an F16 cache 7.7e-3 (one flipped rounding), F32 8.5e-7 (x86) and 9.1e-7 (arm64). Two paths of
-/// the same ISA (AVX2 / AVX-VNNI, AdvSIMD / SDOT) differ only in the integer dot instruction, so they agree bit for bit.
+/// the same ISA (AVX2 / AVX-VNNI / AVX-512BW, AdvSIMD / SDOT) differ only in the integer dot instruction or the prefill
+/// tile's shape, so they agree bit for bit.
 /// </summary>
 public class KernelPathForwardTests
 {
@@ -56,6 +57,7 @@ public class KernelPathForwardTests
     public static IEnumerable<TestCaseData> SameIsaPairs()
     {
         yield return new TestCaseData(KernelPath.Avx2, KernelPath.AvxVnni).SetArgDisplayNames("Avx2", "AvxVnni");
+        yield return new TestCaseData(KernelPath.Avx2, KernelPath.Avx512).SetArgDisplayNames("Avx2", "Avx512");
         yield return new TestCaseData(KernelPath.AdvSimd, KernelPath.ArmDotProd).SetArgDisplayNames("AdvSimd", "ArmDotProd");
     }
 

@@ -123,7 +123,7 @@ public unsafe class MatMulTests
                 XBlockStride = xq.Capacity / 32,
                 YStride = rows,
             };
-            X86Gemm.Q8_0<Avx2Dot>(a, 0, rows, wide);
+            X86Gemm.TwoPlanes(a, 0, rows, wide);
         }
 
         for (int i = 0; i < y.Length; i++)
