@@ -20,10 +20,10 @@ public sealed record BenchResult(
 {
     public double BytesPerToken => WeightBytesPerToken + KvBytesPerToken;
 
-    /// <summary>The working-set probe's buffer (one decode step's reads), 0 when not measured.</summary>
+    /// <summary>Bytes the working-set probe reads (one decode step's reads, of the model file), 0 when not measured.</summary>
     public long WorkingSetProbeBytes { get; init; }
 
-    /// <summary>The DRAM probe's buffer, 0 when not measured.</summary>
+    /// <summary>Bytes the DRAM probe reads, 0 when not measured.</summary>
     public long DramProbeBytes { get; init; }
 
     /// <summary>What the working-set probe read (<see cref="MemoryBandwidth.What"/>).</summary>
@@ -32,7 +32,7 @@ public sealed record BenchResult(
     /// <summary>What the DRAM probe read (<see cref="MemoryBandwidth.What"/>).</summary>
     public string DramProbe { get; init; } = "";
 
-    /// <summary>The level-3 cache the DRAM buffer is sized from, or why it is unknown.</summary>
+    /// <summary>The level-3 cache the DRAM probe is sized from, or why it is unknown.</summary>
     public LastLevelCache? LastLevelCache { get; init; }
 
     public ThreadResult Primary => Runs.First(r => r.Threads == Options.Threads);

@@ -3,8 +3,8 @@ namespace EdgeLlm.EdgeRuntime.Bench;
 /// <summary>
 /// The bytes one decode step reads: every weight byte it multiplies with, plus the KV cache rows its attention reads,
 /// averaged over the measured decode (positions P .. P+G−1 attend to P+1 .. P+G cached positions, each of every layer
-/// pass). The bandwidth probe reads a buffer of exactly this size, so its data sits in the same cache level as the
-/// model's; the bound is the probe's bandwidth divided by this.
+/// pass). The bandwidth probe reads this many bytes of the model file's own pages (fewer when the file is shorter),
+/// so its data sits in the same cache level and memory as the model's; the bound is the probe's bandwidth divided by this.
 /// </summary>
 /// <param name="WeightBytes">Weight bytes a step reads.</param>
 /// <param name="KvBytes">Average KV cache bytes a step reads.</param>

@@ -2,8 +2,9 @@ namespace EdgeLlm.EdgeRuntime.Bench;
 
 /// <summary>
 /// Everything measured at one thread count. <paramref name="BandwidthGbs"/> and <paramref name="BoundTokS"/> come from
-/// the working-set probe (a buffer the size of one decode step's reads, so in the same cache level as the model: the
-/// bound "% of bound" uses); the DRAM ones from a buffer at least 4× the last-level cache.
+/// the working-set probe (one decode step's worth of the model file's own pages, so in the same cache level as the
+/// model: the bound "% of bound" uses); the DRAM ones from at least 4× the last-level cache (the model file when it is
+/// that large, else a buffer). Both are medians of one probe per repetition.
 /// </summary>
 public sealed record ThreadResult(
     int Threads,
