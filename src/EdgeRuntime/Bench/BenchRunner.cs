@@ -1,4 +1,5 @@
 using EdgeLlm.Kernels;
+
 namespace EdgeLlm.EdgeRuntime.Bench;
 
 /// <summary>
