@@ -82,7 +82,9 @@ public class RoundTripTests
     [Test]
     public async Task CancelEndsTheGenerationCancelled()
     {
-        await using var service = await InProcessService.StartAsync(InProcessService.Defaults());
+        // The slow model: the demo model fills its 512-token context in under half a second, which a loaded CI run
+        // once took to deliver the cancel (finish_reason "length").
+        await using var service = await InProcessService.StartAsync(InProcessService.Defaults() with { ModelPath = TestEnvironment.SlowModelPath });
         await using var client = await TestClient.ConnectAsync(service.Endpoint);
         await client.SubscribeAsync("c/replies");
         await client.PublishAsync(service.Topics.Prompt, Json.Prompt("long", "Once upon a time", maxTokens: 100_000), "c/replies");
