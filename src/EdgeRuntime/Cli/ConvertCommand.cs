@@ -17,8 +17,8 @@ public static class ConvertCommand
         var tokenizer = new Option<FileInfo>("--tokenizer") { Description = "llama2.c tokenizer (.bin)" };
         var input = new Option<DirectoryInfo>("--input") { Description = "Hugging Face model folder (config.json, tokenizer.model, weights)" };
         var output = new Option<FileInfo>("--output", "-o") { Description = "GGUF file to write", Required = true };
-        var type = new Option<string>("--type") { Description = "tensor type", DefaultValueFactory = _ => "q8_0" };
-        type.AcceptOnlyFromAmong("f32", "f16", "q8_0", "q4_0");
+        var type = new Option<string>("--type") { Description = TypeDescription, DefaultValueFactory = _ => "q8_0" };
+        type.AcceptOnlyFromAmong("f32", "f16", "q8_0", "q4_0", "q8_0_r8", "q4_0_r8");
         var name = new Option<string?>("--name") { Description = "general.name (default: the checkpoint's file name, or the folder's name with --from hf)" };
 
         var cmd = new Command("convert", "convert a checkpoint to GGUF") { from, checkpoint, tokenizer, input, output, type, name };
@@ -47,12 +47,17 @@ public static class ConvertCommand
         return cmd;
     }
 
+    /// <summary>The help text of every --type that offers the interleaved layouts.</summary>
+    public const string TypeDescription = "tensor type; q8_0_r8 / q4_0_r8 interleave eight rows (faster here, but only edgellm reads them: docs/interleaved.md)";
+
     public static GgmlType ParseType(string s) => s switch
     {
         "f32" => GgmlType.F32,
         "f16" => GgmlType.F16,
         "q8_0" => GgmlType.Q8_0,
         "q4_0" => GgmlType.Q4_0,
-        _ => throw new ArgumentException($"unknown type '{s}' (f32, f16, q8_0, q4_0)"),
+        "q8_0_r8" => GgmlType.Q8_0_R8,
+        "q4_0_r8" => GgmlType.Q4_0_R8,
+        _ => throw new ArgumentException($"unknown type '{s}' (f32, f16, q8_0, q4_0, q8_0_r8, q4_0_r8)"),
     };
 }

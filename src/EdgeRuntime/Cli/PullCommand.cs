@@ -18,7 +18,7 @@ public static class PullCommand
         var token = new Option<string?>("--token") { Description = "Hugging Face read token (default: $HF_TOKEN); the MobileLLM repos are gated" };
         var output = new Option<DirectoryInfo?>("--output", "-o") { Description = "model folder to download into (default: ./NAME)" };
         var type = new Option<string>("--type") { Description = "tensor type of the GGUF", DefaultValueFactory = _ => "q8_0" };
-        type.AcceptOnlyFromAmong("q8_0", "q4_0");
+        type.AcceptOnlyFromAmong("q8_0", "q4_0", "q8_0_r8", "q4_0_r8");
         var endpoint = new Option<string?>("--endpoint") { Description = $"hub URL (default: $HF_ENDPOINT or {HubClient.DefaultEndpoint})" };
         var revision = new Option<string>("--revision") { Description = "branch, tag or commit", DefaultValueFactory = _ => "main" };
         var noConvert = new Option<bool>("--no-convert") { Description = "download only; do not write a GGUF" };

@@ -11,8 +11,8 @@ public static class SynthCommand
     {
         var preset = new Option<string>("--preset") { Description = "model shape", Required = true };
         preset.AcceptOnlyFromAmong([.. MobileLlmPresets.Names]);
-        var type = new Option<string>("--type") { Description = "tensor type", DefaultValueFactory = _ => "q8_0" };
-        type.AcceptOnlyFromAmong("f32", "f16", "q8_0", "q4_0");
+        var type = new Option<string>("--type") { Description = ConvertCommand.TypeDescription, DefaultValueFactory = _ => "q8_0" };
+        type.AcceptOnlyFromAmong("f32", "f16", "q8_0", "q4_0", "q8_0_r8", "q4_0_r8");
         var output = new Option<FileInfo>("--output", "-o") { Description = "GGUF file to write", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "random seed", DefaultValueFactory = _ => 1 };
         var tokenizer = new Option<FileInfo?>("--tokenizer") { Description = "SentencePiece tokenizer.model to embed (default: a placeholder vocabulary)" };

@@ -40,6 +40,11 @@ internal static class GgufTensorShape
             return $"row length {shape[0]} is not a whole number of {type} blocks of {blockSize}";
         }
 
+        if (GgmlTypeInfo.IsInterleaved(type) && (shape.Length != 2 || shape[1] % GgmlTypeInfo.InterleavedRows != 0))
+        {
+            return $"is {type} with shape [{string.Join(", ", shape.ToArray())}]; that layout needs a matrix whose row count is a multiple of {GgmlTypeInfo.InterleavedRows}";
+        }
+
         long blocks = count / blockSize;
         int blockBytes = GgmlTypeInfo.BlockBytes(type);
         if (blocks > long.MaxValue / blockBytes)

@@ -9,20 +9,25 @@ namespace EdgeLlm.Kernels.Import;
 /// encoded at a target type. Tensor data is produced lazily at write time, one tensor in memory at a time.
 /// Type rule: 1-D tensors (norms) stay F32; matrices take the target type when their rows are whole blocks,
 /// else F32 (a 172-wide row cannot be Q8_0); with a Q4_0 target the classifier (output, or the tied embedding)
-/// stays Q8_0, since its error shows directly in the logits.
+/// stays Q8_0, since its error shows directly in the logits. An interleaved target (Q8_0_R8, Q4_0_R8) applies the same
+/// rule to its plain type and then writes every quantized matrix whose row count is a multiple of eight in the
+/// interleaved layout (docs/interleaved.md); such a file is edgellm's own, llama.cpp refuses it.
 /// </summary>
 public sealed class LlamaGgufBuilder
 {
     private readonly GgufWriter _writer = new();
     private readonly GgmlType _target;
+    private readonly bool _interleave;
 
     public LlamaGgufBuilder(ModelConfig config, LlamaTokenizer tokenizer, GgmlType target, bool tiedOutput)
     {
-        if (target is not (GgmlType.F32 or GgmlType.F16 or GgmlType.Q8_0 or GgmlType.Q4_0))
+        if (target is not (GgmlType.F32 or GgmlType.F16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q8_0_R8 or GgmlType.Q4_0_R8))
         {
-            throw new ArgumentException($"cannot write models of type {target} (f32, f16, q8_0, q4_0)");
+            throw new ArgumentException($"cannot write models of type {target} (f32, f16, q8_0, q4_0, q8_0_r8, q4_0_r8)");
         }
 
+        _interleave = GgmlTypeInfo.IsInterleaved(target);
+        target = GgmlTypeInfo.Plain(target);
         _target = target;
         TiedOutput = tiedOutput;
         _writer.AddString("general.architecture", "llama");
@@ -81,7 +86,13 @@ public sealed class LlamaGgufBuilder
 
         bool classifier = name == "output.weight" || (TiedOutput && name == "token_embd.weight");
         GgmlType t = _target == GgmlType.Q4_0 && classifier ? GgmlType.Q8_0 : _target;
-        return shape[0] % GgmlTypeInfo.BlockSize(t) == 0 ? t : GgmlType.F32;
+        if (shape[0] % GgmlTypeInfo.BlockSize(t) != 0)
+        {
+            return GgmlType.F32;
+        }
+
+        bool interleave = _interleave && t is (GgmlType.Q8_0 or GgmlType.Q4_0) && shape.Length == 2 && shape[1] % GgmlTypeInfo.InterleavedRows == 0;
+        return interleave ? GgmlTypeInfo.Interleaved(t) : t;
     }
 
     public void WriteTo(string path) => _writer.WriteTo(path);

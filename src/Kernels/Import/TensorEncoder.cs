@@ -21,6 +21,24 @@ public static class TensorEncoder
             return;
         }
 
+        if (GgmlTypeInfo.IsInterleaved(type))
+        {
+            // The plain rows first, then the one rearrangement (docs/interleaved.md); a tensor is in memory once anyway.
+            GgmlType plain = GgmlTypeInfo.Plain(type);
+            int rows = data.Length / rowLength;
+            long rowBytes = GgmlTypeInfo.RowBytes(plain, rowLength);
+            byte[] rowsPlain = new byte[checked(rowBytes * rows)];
+            using (var buffer = new MemoryStream(rowsPlain))
+            {
+                Write(buffer, plain, data, rowLength);
+            }
+
+            byte[] interleaved = new byte[rowsPlain.Length];
+            RowInterleave.Interleave(plain, rowsPlain, interleaved, rows, rowLength);
+            output.Write(interleaved);
+            return;
+        }
+
         byte[] row = new byte[GgmlTypeInfo.RowBytes(type, rowLength)];
         for (int r = 0; r < data.Length; r += rowLength)
         {

@@ -74,6 +74,16 @@ public sealed unsafe class ModelWeights
     public void EmbeddingRow(int token, Span<float> dst)
     {
         var e = Embedding;
+        if (GgmlTypeInfo.IsInterleaved(e.Type))
+        {
+            // The row's bytes are spread over its group of eight (docs/interleaved.md): gather them, then expand.
+            GgmlType plain = GgmlTypeInfo.Plain(e.Type);
+            Span<byte> gathered = stackalloc byte[checked((int)e.RowBytes)];
+            RowInterleave.CopyRow(plain, new ReadOnlySpan<byte>(e.Data, checked((int)e.TotalBytes)), token, e.Cols, gathered);
+            Dequant.Row(plain, gathered, dst);
+            return;
+        }
+
         var row = new ReadOnlySpan<byte>(e.Data + (long)token * e.RowBytes, checked((int)e.RowBytes));
         Dequant.Row(e.Type, row, dst);
     }
@@ -88,7 +98,7 @@ public sealed unsafe class ModelWeights
 
         if (!GgmlTypeInfo.IsSupported(t.Type))
         {
-            throw new GgufFormatException(file.FilePath, $"tensor '{name}' has type {t.Type}, which this engine does not compute with (F32, F16, Q8_0, Q4_0)");
+            throw new GgufFormatException(file.FilePath, $"tensor '{name}' has type {t.Type}, which this engine does not compute with (F32, F16, Q8_0, Q4_0 and their interleaved Q8_0_R8, Q4_0_R8)");
         }
 
         return new WeightMatrix(t.Type, file.GetTensorPointer(t), rows, cols);

@@ -388,7 +388,7 @@ internal sealed unsafe class Transformer
         public delegate*<float*, sbyte*, float*, int*, void> QuantizeBlock;
     }
 
-    private static bool IsQuantized(in WeightMatrix m) => m.Type is Gguf.GgmlType.Q8_0 or Gguf.GgmlType.Q4_0;
+    private static bool IsQuantized(in WeightMatrix m) => Gguf.GgmlTypeInfo.IsQuantized(m.Type);
 
     private static int RoundUp(int n, int multiple) => (n + multiple - 1) / multiple * multiple;
 

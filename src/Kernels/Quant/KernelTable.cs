@@ -30,6 +30,12 @@ internal sealed unsafe class KernelTable
         SumsQ4_0 = &ScalarKernels.Q4_0<RecordSink>;
         GemmQ8_0 = &ScalarGemm.Q8_0;
         GemmQ4_0 = &ScalarGemm.Q4_0;
+        MatVecQ8_0R8 = &ScalarKernels.Q8_0R8<NoSink>;
+        MatVecQ4_0R8 = &ScalarKernels.Q4_0R8<NoSink>;
+        SumsQ8_0R8 = &ScalarKernels.Q8_0R8<RecordSink>;
+        SumsQ4_0R8 = &ScalarKernels.Q4_0R8<RecordSink>;
+        GemmQ8_0R8 = &ScalarGemm.Q8_0R8;
+        GemmQ4_0R8 = &ScalarGemm.Q4_0R8;
         WidenQ8 = null;
         QuantizeBlock = &Q8Activations.QuantizeBlockScalar;
         RmsNorm = &ScalarOps.RmsNorm;
@@ -72,6 +78,22 @@ internal sealed unsafe class KernelTable
         GemmQ4_0 = path == KernelPath.Scalar ? &ScalarGemm.Q4_0
             : x86 ? (vnni ? &X86Gemm.Q4_0<VnniDot> : &X86Gemm.Q4_0<Avx2Dot>)
             : sdot ? &ArmGemm.Q4_0<SdotDot> : &ArmGemm.Q4_0<AdvSimdDot>;
+
+        // The row-interleaved types (docs/interleaved.md): matrix × vector, block sums, prefill.
+        MatVecQ8_0R8 = path == KernelPath.Scalar ? &ScalarKernels.Q8_0R8<NoSink>
+            : x86 ? (vnni ? &X86R8Kernels.Q8_0<VnniDot, NoSink> : &X86R8Kernels.Q8_0<Avx2Dot, NoSink>)
+            : &ScalarKernels.Q8_0R8<NoSink>;
+        MatVecQ4_0R8 = path == KernelPath.Scalar ? &ScalarKernels.Q4_0R8<NoSink>
+            : x86 ? (vnni ? &X86R8Kernels.Q4_0<VnniDot, NoSink> : &X86R8Kernels.Q4_0<Avx2Dot, NoSink>)
+            : &ScalarKernels.Q4_0R8<NoSink>;
+        SumsQ8_0R8 = path == KernelPath.Scalar ? &ScalarKernels.Q8_0R8<RecordSink>
+            : x86 ? (vnni ? &X86R8Kernels.Q8_0<VnniDot, RecordSink> : &X86R8Kernels.Q8_0<Avx2Dot, RecordSink>)
+            : &ScalarKernels.Q8_0R8<RecordSink>;
+        SumsQ4_0R8 = path == KernelPath.Scalar ? &ScalarKernels.Q4_0R8<RecordSink>
+            : x86 ? (vnni ? &X86R8Kernels.Q4_0<VnniDot, RecordSink> : &X86R8Kernels.Q4_0<Avx2Dot, RecordSink>)
+            : &ScalarKernels.Q4_0R8<RecordSink>;
+        GemmQ8_0R8 = path == KernelPath.Scalar ? &ScalarGemm.Q8_0R8 : null;
+        GemmQ4_0R8 = path == KernelPath.Scalar ? &ScalarGemm.Q4_0R8 : null;
 
         // The batch's int8 activations as int16, once per dispatch, for the tiles that multiply int16.
         WidenQ8 = path == KernelPath.Avx512 ? &X86Avx512Gemm.Widen : null;
@@ -119,6 +141,19 @@ internal sealed unsafe class KernelTable
     public delegate*<in MatVecArgs, int, int, void> GemmQ8_0 { get; }
 
     public delegate*<in MatVecArgs, int, int, void> GemmQ4_0 { get; }
+
+    public delegate*<in MatVecArgs, int, int, NoSink, void> MatVecQ8_0R8 { get; }
+
+    public delegate*<in MatVecArgs, int, int, NoSink, void> MatVecQ4_0R8 { get; }
+
+    public delegate*<in MatVecArgs, int, int, RecordSink, void> SumsQ8_0R8 { get; }
+
+    public delegate*<in MatVecArgs, int, int, RecordSink, void> SumsQ4_0R8 { get; }
+
+    /// <summary>Prefill tiles of the interleaved types; null where the path has none (the matrix × vector kernel per token).</summary>
+    public delegate*<in MatVecArgs, int, int, void> GemmQ8_0R8 { get; }
+
+    public delegate*<in MatVecArgs, int, int, void> GemmQ4_0R8 { get; }
 
     /// <summary>
     /// Widens rows 0..tokens−1 of int8 activations (values per row, row stride) to int16 at the same offsets, when

@@ -82,7 +82,7 @@ internal static unsafe class MatVec
             throw new ArgumentNullException(nameof(y));
         }
 
-        bool quantized = m.Type is GgmlType.Q8_0 or GgmlType.Q4_0;
+        bool quantized = GgmlTypeInfo.IsQuantized(m.Type);
         if (quantized && (xq is null || xq.Length != m.Cols || xq.Rows < tokens))
         {
             throw new ArgumentException($"the quantized activations do not hold {tokens} inputs of {m.Cols} values", nameof(xq));
@@ -205,7 +205,7 @@ internal static unsafe class MatVec
     internal static void RowsWithBlockSums(in WeightMatrix w, Q8Activations xq, Span<float> y, KernelTable k, int r0, int r1, Span<int> sums)
     {
         Check(w, default, xq, y);
-        if (w.Type is not (GgmlType.Q8_0 or GgmlType.Q4_0))
+        if (!GgmlTypeInfo.IsQuantized(w.Type))
         {
             throw new ArgumentException("block sums exist for quantized weights only", nameof(w));
         }
@@ -221,14 +221,14 @@ internal static unsafe class MatVec
         {
             MatVecArgs a = Args(w, null, xq, py, k);
             var sink = new RecordSink { Sums = ps, Blocks = nb };
-            if (w.Type == GgmlType.Q8_0)
+            var kernel = w.Type switch
             {
-                k.SumsQ8_0(a, r0, r1, sink);
-            }
-            else
-            {
-                k.SumsQ4_0(a, r0, r1, sink);
-            }
+                GgmlType.Q8_0 => k.SumsQ8_0,
+                GgmlType.Q4_0 => k.SumsQ4_0,
+                GgmlType.Q8_0_R8 => k.SumsQ8_0R8,
+                _ => k.SumsQ4_0R8,
+            };
+            kernel(a, r0, r1, sink);
         }
     }
 
@@ -239,7 +239,7 @@ internal static unsafe class MatVec
             throw new ArgumentException($"y has {y.Length} elements, the matrix {w.Rows} rows", nameof(y));
         }
 
-        if (w.Type is GgmlType.Q8_0 or GgmlType.Q4_0)
+        if (GgmlTypeInfo.IsQuantized(w.Type))
         {
             ArgumentNullException.ThrowIfNull(xq);
             if (xq.Length != w.Cols)
@@ -269,6 +269,8 @@ internal static unsafe class MatVec
         {
             GgmlType.Q8_0 => k.MatVecQ8_0,
             GgmlType.Q4_0 => k.MatVecQ4_0,
+            GgmlType.Q8_0_R8 => k.MatVecQ8_0R8,
+            GgmlType.Q4_0_R8 => k.MatVecQ4_0R8,
             _ => null,
         },
         Float = w.Type switch
@@ -281,6 +283,8 @@ internal static unsafe class MatVec
         {
             GgmlType.Q8_0 => k.GemmQ8_0,
             GgmlType.Q4_0 => k.GemmQ4_0,
+            GgmlType.Q8_0_R8 => k.GemmQ8_0R8,
+            GgmlType.Q4_0_R8 => k.GemmQ4_0R8,
             _ => null,
         },
         Tokens = 1,

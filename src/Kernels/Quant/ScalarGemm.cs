@@ -30,4 +30,28 @@ internal static unsafe class ScalarGemm
             }
         }
     }
+
+    public static void Q8_0R8(in MatVecArgs a, int r0, int r1)
+    {
+        for (int rr = r0; rr < r1; rr += 16)
+        {
+            int re = Math.Min(r1, rr + 16);
+            for (int t = 0; t < a.Tokens; t++)
+            {
+                ScalarKernels.Q8_0R8(a.ForToken(t), rr, re, default(NoSink));
+            }
+        }
+    }
+
+    public static void Q4_0R8(in MatVecArgs a, int r0, int r1)
+    {
+        for (int rr = r0; rr < r1; rr += 16)
+        {
+            int re = Math.Min(r1, rr + 16);
+            for (int t = 0; t < a.Tokens; t++)
+            {
+                ScalarKernels.Q4_0R8(a.ForToken(t), rr, re, default(NoSink));
+            }
+        }
+    }
 }

@@ -28,6 +28,11 @@ public unsafe readonly struct WeightMatrix
         Data = data;
         Rows = rows;
         Cols = cols;
+        if (GgmlTypeInfo.IsInterleaved(type) && rows % GgmlTypeInfo.InterleavedRows != 0)
+        {
+            throw new ArgumentException($"a {type} matrix needs a multiple of {GgmlTypeInfo.InterleavedRows} rows, not {rows}", nameof(rows));
+        }
+
         RowBytes = GgmlTypeInfo.RowBytes(type, cols); // throws unless cols is whole blocks
     }
 
@@ -44,6 +49,6 @@ public unsafe readonly struct WeightMatrix
     /// <summary>Bytes of the whole matrix.</summary>
     public long TotalBytes => RowBytes * Rows;
 
-    /// <summary>Start of row <paramref name="row"/>.</summary>
+    /// <summary>Start of row <paramref name="row"/> (of its group of eight for the interleaved types, docs/interleaved.md).</summary>
     public byte* Row(int row) => Data + (RowBytes * row);
 }
