@@ -134,6 +134,14 @@ public sealed class GgufRejectionTests
     [Test]
     public void RowNotWholeBlocks() => AssertRejected(TensorFile(Q8_0, 0, 33, 2), "row length 33 is not a whole number of Q8_0 blocks of 32");
 
+    [TestCase(1008u, 12ul)]
+    [TestCase(1002u, 4ul)]
+    public void InterleavedRowsNotAMultipleOfEight(uint type, ulong rows) =>
+        AssertRejected(TensorFile(type, 0, 32, rows), "row count is a multiple of 8");
+
+    [Test]
+    public void InterleavedVector() => AssertRejected(TensorFile(1008, 0, 64), "needs a matrix");
+
     [TestCase(4u)]
     [TestCase(999u)]
     public void UnknownTensorType(uint type) => AssertRejected(TensorFile(type, 0, 32), $"unknown ggml type {type}");
