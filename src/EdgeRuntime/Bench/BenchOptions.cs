@@ -26,4 +26,13 @@ public sealed record BenchOptions
     public bool VsLlamaCpp { get; init; }
 
     public string? LlamaCppPlugin { get; init; }
+
+    /// <summary>
+    /// The file llama.cpp runs (<c>--llamacpp-model</c>): the ggml file of the same weights when <see cref="ModelPath"/>
+    /// is interleaved (docs/interleaved.md), which llama.cpp cannot read; null = <see cref="ModelPath"/>.
+    /// </summary>
+    public string? LlamaCppModelPath { get; init; }
+
+    /// <summary>The file llama.cpp runs.</summary>
+    public string LlamaCppModel => LlamaCppModelPath ?? ModelPath;
 }

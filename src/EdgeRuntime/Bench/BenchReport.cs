@@ -20,6 +20,11 @@ public static class BenchReport
             w.WriteStartObject();
             WriteRun(w, r, p);
             w.WriteString("file", Path.GetFullPath(r.Options.ModelPath));
+            if (r.Options.LlamaCppModelPath is { } ggml)
+            {
+                w.WriteString("llamacpp_file", Path.GetFullPath(ggml));
+            }
+
             w.WriteString("model", r.ModelName);
             w.WriteString("type", r.WeightType);
             w.WriteString("kernel", r.Kernel);
@@ -91,7 +96,8 @@ public static class BenchReport
         sb.AppendLine(inv, $"bounds     working set: the same threads read {r.WorkingSetProbe} (one decode step's reads, the model's own pages, so the same cache level as the model); DRAM: {r.DramProbe}, {l3}; medians of one probe per repetition");
         if (r.LlamaCppDescription is not null)
         {
-            sb.AppendLine(inv, $"llama.cpp  {r.LlamaCppDescription}");
+            string file = r.Options.LlamaCppModelPath is { } ggml ? $" on {Path.GetFileName(ggml)} (the same weights in ggml's layout, checked tensor by tensor)" : string.Empty;
+            sb.AppendLine(inv, $"llama.cpp  {r.LlamaCppDescription}{file}");
         }
 
         if (r.Memory is { } m)

@@ -66,7 +66,7 @@ public static class BenchRunner
                     bw1 = bandwidth.Measure(1);
                 }
 
-                using IBenchBackend? llama = llamaFactory?.Create(o.ModelPath, threads, context);
+                using IBenchBackend? llama = llamaFactory?.Create(o.LlamaCppModel, threads, context);
                 if (llama is not null)
                 {
                     llamaDescription = llama.Description;

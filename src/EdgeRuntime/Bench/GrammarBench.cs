@@ -36,7 +36,7 @@ public static class GrammarBench
         var warmGrammar = lm.BindGrammar(grammar);
         Constrained(lm, warmGrammar, prompt, o.GenTokens);
 
-        using IBenchBackend? llama = llamaFactory?.Create(o.ModelPath, o.Threads, lm.ContextLength);
+        using IBenchBackend? llama = llamaFactory?.Create(o.LlamaCppModel, o.Threads, lm.ContextLength);
         var llamaGrammar = llama as IGrammarBenchBackend;
         if (llama is not null && llamaGrammar is null)
         {

@@ -23,13 +23,14 @@ public static class BenchCommand
         var kv = KvCacheOption.Create();
         var vs = new Option<bool>("--vs-llamacpp") { Description = "also run llama.cpp (LLamaSharp bench plugin) on the same file, threads and prompt" };
         var plugin = new Option<FileInfo?>("--llamacpp-plugin") { Description = $"the llama.cpp bench plugin (default: {BenchPlugin.DefaultRelativePath} in this repository)" };
+        var llamaModel = new Option<FileInfo?>("--llamacpp-model") { Description = "the file llama.cpp runs (default: --model); for an interleaved --model (q8_0_r8, q4_0_r8), the ggml file of the same weights, which bench checks" };
         var json = new Option<bool>("--json") { Description = "print one JSON line (last line of stdout) instead of the table" };
         var chart = new Option<FileInfo?>("--chart") { Description = "write an SVG chart of tokens/s per thread count" };
         var jsonSchema = new Option<FileInfo?>("--json-schema") { Description = "instead: decode with this schema's token mask against decode without it (and llama.cpp's grammar sampler with --vs-llamacpp)" };
 
         var cmd = new Command("bench", "measure prefill/decode tokens per second, time to first token, memory and the bandwidth bound")
         {
-            model, threads, promptTokens, genTokens, reps, threadsList, context, kv, vs, plugin, json, chart, jsonSchema,
+            model, threads, promptTokens, genTokens, reps, threadsList, context, kv, vs, plugin, llamaModel, json, chart, jsonSchema,
         };
         cmd.SetAction(parse => CliRunner.Run(() =>
         {
@@ -46,6 +47,7 @@ public static class BenchCommand
                 KvCache = KvCacheOption.Parse(parse.GetValue(kv)!),
                 VsLlamaCpp = parse.GetValue(vs),
                 LlamaCppPlugin = parse.GetValue(plugin)?.FullName,
+                LlamaCppModelPath = parse.GetValue(llamaModel)?.FullName,
             };
             Validate(options);
             string? chartPath = parse.GetValue(chart)?.FullName;
@@ -58,6 +60,8 @@ public static class BenchCommand
             {
                 throw new ArgumentException($"model file not found: {options.ModelPath}");
             }
+
+            CheckLlamaCppModel(options);
 
             if (parse.GetValue(jsonSchema) is { } schemaFile)
             {
@@ -116,6 +120,42 @@ public static class BenchCommand
         }
 
         return [.. set];
+    }
+
+    /// <summary>
+    /// llama.cpp cannot read the interleaved types (docs/interleaved.md): with --vs-llamacpp such a --model needs
+    /// --llamacpp-model, the ggml file of the same weights, and any --llamacpp-model must hold the same weights.
+    /// </summary>
+    private static void CheckLlamaCppModel(BenchOptions o)
+    {
+        if (o.LlamaCppModelPath is not { } ggml)
+        {
+            if (o.VsLlamaCpp)
+            {
+                using var f = EdgeLlm.Kernels.Gguf.GgufFile.Open(o.ModelPath);
+                if (f.Tensors.Any(t => EdgeLlm.Kernels.Gguf.GgmlTypeInfo.IsInterleaved(t.Type)))
+                {
+                    throw new ArgumentException($"{Path.GetFileName(o.ModelPath)} is interleaved, which llama.cpp cannot read: pass --llamacpp-model with the ggml file of the same weights");
+                }
+            }
+
+            return;
+        }
+
+        if (!o.VsLlamaCpp)
+        {
+            throw new ArgumentException("--llamacpp-model needs --vs-llamacpp");
+        }
+
+        if (!File.Exists(ggml))
+        {
+            throw new ArgumentException($"--llamacpp-model: file not found: {ggml}");
+        }
+
+        if (SameWeights.Difference(o.ModelPath, ggml) is { } problem)
+        {
+            throw new ArgumentException($"--llamacpp-model must hold the weights of --model: {problem}");
+        }
     }
 
     private static void Validate(BenchOptions o)
