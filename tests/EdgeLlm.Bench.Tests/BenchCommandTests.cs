@@ -178,6 +178,64 @@ public class BenchCommandTests
         });
     }
 
+    /// <summary>
+    /// An interleaved model (docs/interleaved.md) runs beside llama.cpp on the ggml file of the same weights; without
+    /// that file, or with one of other weights, bench refuses in one line before measuring anything.
+    /// </summary>
+    [Test]
+    public void AnInterleavedModelRunsBesideLlamaCppOnTheGgmlFileOfTheSameWeights()
+    {
+        Assume.That(File.Exists(Plugin), Is.True, $"plugin not built at {Plugin}");
+        string dir = Path.Combine(Path.GetTempPath(), $"edgellm-bench-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var config = new EdgeLlm.Kernels.Model.ModelConfig
+            {
+                Architecture = "llama", Name = "tiny", Dim = 128, Layers = 2, Heads = 4, KvHeads = 2, HiddenDim = 256,
+                VocabSize = 512, ContextLength = 256, HeadDim = 32, RopeDims = 32,
+            };
+            string plain = Path.Combine(dir, "plain.gguf"), r8 = Path.Combine(dir, "r8.gguf"), other = Path.Combine(dir, "other.gguf");
+            EdgeLlm.Kernels.Import.SyntheticModel.Write(config, EdgeLlm.Kernels.Gguf.GgmlType.Q8_0, 1, plain);
+            EdgeLlm.Kernels.Import.SyntheticModel.Write(config, EdgeLlm.Kernels.Gguf.GgmlType.Q8_0_R8, 1, r8);
+            EdgeLlm.Kernels.Import.SyntheticModel.Write(config, EdgeLlm.Kernels.Gguf.GgmlType.Q8_0, 2, other);
+            string[] common = ["bench", "-m", r8, "-t", "1", "--prompt-tokens", "8", "--gen-tokens", "8", "--repetitions", "1", "--vs-llamacpp", "--llamacpp-plugin", Plugin];
+
+            var (code, stdout, stderr) = Run([.. common, "--llamacpp-model", plain, "--json"]);
+            Assert.That(code, Is.EqualTo(0), stderr);
+            var json = LastJsonLine(stdout);
+            Assert.Multiple(() =>
+            {
+                Assert.That(json.GetProperty("type").GetString(), Is.EqualTo("Q8_0_R8"));
+                Assert.That(json.GetProperty("llamacpp_file").GetString(), Is.EqualTo(plain));
+                Assert.That(json.GetProperty("llamacpp_decode_tok_s").GetDouble(), Is.GreaterThan(0));
+                Assert.That(json.GetProperty("greedy_tokens_matching").GetInt32(), Is.GreaterThan(0), "the same weights: the first greedy token agrees");
+                Assert.That(stderr, Does.Contain("the same weights in ggml's layout"));
+            });
+
+            foreach ((string[] extra, string expected) in new[]
+            {
+                (Array.Empty<string>(), "pass --llamacpp-model"),
+                (new[] { "--llamacpp-model", other }, "holds different weights"),
+                (new[] { "--llamacpp-model", r8 }, "is interleaved itself"),
+            })
+            {
+                (code, stdout, stderr) = Run([.. common, .. extra]);
+                Assert.Multiple(() =>
+                {
+                    Assert.That(code, Is.Not.EqualTo(0));
+                    Assert.That(stderr.Trim().Split('\n'), Has.Length.EqualTo(1), stderr);
+                    Assert.That(stderr, Does.Contain(expected));
+                    Assert.That(stdout, Is.Empty);
+                });
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Test]
     public void MissingModelFailsWithOneLine()
     {
