@@ -192,8 +192,17 @@ public class BenchCommandTests
         {
             var config = new EdgeLlm.Kernels.Model.ModelConfig
             {
-                Architecture = "llama", Name = "tiny", Dim = 128, Layers = 2, Heads = 4, KvHeads = 2, HiddenDim = 256,
-                VocabSize = 512, ContextLength = 256, HeadDim = 32, RopeDims = 32,
+                Architecture = "llama",
+                Name = "tiny",
+                Dim = 128,
+                Layers = 2,
+                Heads = 4,
+                KvHeads = 2,
+                HiddenDim = 256,
+                VocabSize = 512,
+                ContextLength = 256,
+                HeadDim = 32,
+                RopeDims = 32,
             };
             string plain = Path.Combine(dir, "plain.gguf"), r8 = Path.Combine(dir, "r8.gguf"), other = Path.Combine(dir, "other.gguf");
             EdgeLlm.Kernels.Import.SyntheticModel.Write(config, EdgeLlm.Kernels.Gguf.GgmlType.Q8_0, 1, plain);
