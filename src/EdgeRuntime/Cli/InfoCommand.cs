@@ -26,6 +26,11 @@ public static class InfoCommand
             o.WriteLine($"rope:         theta {c.RopeTheta}, {c.RopeDims} dims; rms eps {c.RmsEps}");
             o.WriteLine($"output:       {(d.TiedOutput ? "tied to token_embd.weight" : "output.weight")}");
             o.WriteLine("tensor types: " + string.Join(", ", d.TensorTypes.Select(t => $"{t.Type} x{t.Count}")));
+            if (d.TensorTypes.Any(t => EdgeLlm.Kernels.Gguf.GgmlTypeInfo.IsInterleaved(t.Type)))
+            {
+                o.WriteLine("layout:       rows interleaved in eights (edgellm's own layout, docs/interleaved.md; llama.cpp cannot read this file)");
+            }
+
             o.WriteLine($"cpu:          {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} cores; {CpuFeatures()}");
             o.WriteLine($"kernel path:  {d.KernelPath} — {d.KernelDescription}");
             o.WriteLine($"weights:      {(d.StreamsWeights ? "stream from memory (larger than the last-level cache, or its size unknown)" : "fit the last-level cache")}; matrix × vector kernels chosen for that");

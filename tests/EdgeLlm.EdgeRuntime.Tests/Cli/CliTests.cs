@@ -104,6 +104,40 @@ public class CliTests
         }
     }
 
+    /// <summary>
+    /// The CLI writes the interleaved layout (docs/interleaved.md) on request, says so in info, and the model tells
+    /// the bundled (plain) model's greedy story.
+    /// </summary>
+    [Test]
+    public async Task ConvertWritesTheInterleavedLayoutThatInfoNamesAndGenerateRuns()
+    {
+        string output = Temp("stories-r8.gguf");
+        try
+        {
+            var (exit, _, err) = await Run(
+                "convert", "--from", "llama2c",
+                "--checkpoint", SharedFile("models", "stories260K", "stories260K.bin"),
+                "--tokenizer", SharedFile("models", "stories260K", "tok512.bin"),
+                "--type", "q8_0_r8", "-o", output, "--name", "stories260K");
+            Assert.That(exit, Is.Zero, err);
+            Assert.That(new FileInfo(output).Length, Is.EqualTo(new FileInfo(TestEnvironment.ModelPath).Length), "the same bytes, rearranged");
+
+            (exit, string info, err) = await Run("info", "-m", output);
+            Assert.That(exit, Is.Zero, err);
+            Assert.That(info, Does.Contain("Q8_0_R8 x").And.Contain("llama.cpp cannot read this file"));
+            (exit, string plainInfo, err) = await Run("info", "-m", TestEnvironment.ModelPath);
+            Assert.That(plainInfo, Does.Not.Contain("interleaved"));
+
+            (exit, string story, err) = await Run("generate", "-m", output, "-p", "Once upon a time", "-n", "20", "--temperature", "0");
+            Assert.That(exit, Is.Zero, err);
+            Assert.That(story, Does.StartWith(", there was a little girl"));
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
     [Test]
     public async Task InfoDescribesModelAndCpu()
     {
