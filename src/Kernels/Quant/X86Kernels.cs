@@ -221,7 +221,7 @@ internal static unsafe class X86Kernels
 
     /// <summary>Prefetches the first <paramref name="dist"/> bytes of a chunk (the steady-state prefetch starts there).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WarmUp(byte* start, byte* end, int dist)
+    internal static void WarmUp(byte* start, byte* end, int dist)
     {
         byte* stop = start + dist < end ? start + dist : end;
         for (byte* p = start; p < stop; p += 64)

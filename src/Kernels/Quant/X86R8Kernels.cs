@@ -41,7 +41,7 @@ internal static unsafe class X86R8Kernels
         float* xd = a.Xd;
         byte* end = a.W + (a.RowBytes * g1);
         int dist = PrefetchDistance;
-        WarmUp(a.W + (a.RowBytes * g0), end, dist);
+        X86Kernels.WarmUp(a.W + (a.RowBytes * g0), end, dist);
         for (int r = g0; r < g1; r += 8)
         {
             byte* p = a.W + (a.RowBytes * r);
@@ -93,7 +93,7 @@ internal static unsafe class X86R8Kernels
         float* xd = a.Xd;
         byte* end = a.W + (a.RowBytes * g1);
         int dist = PrefetchDistance;
-        WarmUp(a.W + (a.RowBytes * g0), end, dist);
+        X86Kernels.WarmUp(a.W + (a.RowBytes * g0), end, dist);
         Vector256<byte> mask = Vector256.Create((byte)0x0F);
         for (int r = g0; r < g1; r += 8)
         {
@@ -148,13 +148,4 @@ internal static unsafe class X86R8Kernels
     /// <summary>The group block's eight f16 scales as floats, lane k = row k.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Scales(byte* p) => X86Fp16.ToSingle(Avx2.ConvertToVector256Int32((ushort*)p));
-
-    private static void WarmUp(byte* start, byte* end, int dist)
-    {
-        byte* stop = start + dist < end ? start + dist : end;
-        for (byte* q = start; q < stop; q += 64)
-        {
-            Sse.Prefetch0(q);
-        }
-    }
 }
