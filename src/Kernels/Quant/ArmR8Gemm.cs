@@ -5,14 +5,14 @@ namespace EdgeLlm.Kernels.Quant;
 
 /// <summary>
 /// arm64 prefill tiles for the row-interleaved types (docs/interleaved.md): one group of eight rows × two tokens per
-/// step, rows in lanes as in <see cref="ArmR8Kernels"/>, so every weight vector loaded feeds two tokens and every
-/// activation quadruplet four rows, with no horizontal sums. The layout is already the tile's: Q8_0_R8 units are
+/// step with sdot (one token with the AdvSIMD twin), rows in lanes as in <see cref="ArmR8Kernels"/>, so every weight
+/// vector loaded feeds two tokens and every activation quadruplet four rows, with no horizontal sums. The layout is already the tile's: Q8_0_R8 units are
 /// read in place (a group of a 1536-wide matrix is 13 KB and stays in L1 while the batch streams past it), Q4_0_R8
 /// units are only split into low and high nibble bytes once per tile (no transposition, unlike the plain types'
 /// tiles), and the group's scales are made floats once per tile. Per (row, token) the float sequence is the
 /// reference's acc += (float)sum · (d_w · d_x) in block order, so every output equals
 /// <see cref="ScalarGemm.Q8_0R8"/>' / <see cref="ScalarGemm.Q4_0R8"/>' bit for bit. Rows of partial groups run the
-/// scalar reference per token; an odd last token runs the same tile with one token. Speed on arm64 hardware is
+/// scalar reference per token; an odd last token runs the tile's one-token step. Speed on arm64 hardware is
 /// unmeasured.
 /// </summary>
 internal static unsafe class ArmR8Gemm
@@ -128,7 +128,12 @@ internal static unsafe class ArmR8Gemm
     {
         int nb = a.Blocks;
         int t = 0;
-        for (; t + 2 <= a.Tokens; t += 2)
+
+        // Two tokens per pass with sdot only: the AdvSIMD twin's broadcast quadruplets of two tokens do not fit the 32
+        // vector registers beside the eight weight vectors (the JIT's arm64 code for a two-token AdvSIMD step had ~55
+        // vector stack loads and stores per block; the one-token step and both sdot steps have none), so AdvSIMD
+        // takes one token per pass, the weights still from L1.
+        for (; typeof(TDot) == typeof(SdotDot) && t + 2 <= a.Tokens; t += 2)
         {
             sbyte* xa = a.Xq + ((long)t * a.XStride), xb = xa + a.XStride;
             float* da = a.Xd + ((long)t * a.XBlockStride), db = da + a.XBlockStride;
@@ -183,7 +188,7 @@ internal static unsafe class ArmR8Gemm
             accB1.Store(yb + 4);
         }
 
-        if (t < a.Tokens)
+        for (; t < a.Tokens; t++)
         {
             sbyte* xa = a.Xq + ((long)t * a.XStride);
             float* da = a.Xd + ((long)t * a.XBlockStride);

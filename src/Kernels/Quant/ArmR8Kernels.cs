@@ -41,13 +41,15 @@ internal static unsafe class ArmR8Kernels
 
         ScalarKernels.Q8_0R8(a, r0, g0, sink);
         int nb = a.Blocks;
+        sbyte* xq = a.Xq;
+        float* xdp = a.Xd;
         for (int r = g0; r < g1; r += 8)
         {
             byte* p = a.W + (a.RowBytes * r);
             Vector128<float> acc0 = Vector128<float>.Zero, acc1 = acc0;
             for (int b = 0; b < nb; b++, p += Q8GroupBlock)
             {
-                sbyte* xp = a.Xq + (b * 32);
+                sbyte* xp = xq + (b * 32);
                 Vector128<sbyte> x0 = AdvSimd.LoadVector128(xp), x1 = AdvSimd.LoadVector128(xp + 16);
                 sbyte* u = (sbyte*)(p + 16);
 
@@ -57,7 +59,7 @@ internal static unsafe class ArmR8Kernels
                 sink.Put4(r, b, s0);
                 sink.Put4(r + 4, b, s1);
                 Vector128<ushort> h = AdvSimd.LoadVector128((ushort*)p);
-                Vector128<float> xd = Vector128.Create(a.Xd[b]);
+                Vector128<float> xd = Vector128.Create(xdp[b]);
                 acc0 += Vector128.ConvertToSingle(s0) * (ArmFp16.Lower(h) * xd);
                 acc1 += Vector128.ConvertToSingle(s1) * (ArmFp16.Upper(h) * xd);
             }
@@ -82,26 +84,29 @@ internal static unsafe class ArmR8Kernels
 
         ScalarKernels.Q4_0R8(a, r0, g0, sink);
         int nb = a.Blocks;
+        sbyte* xq = a.Xq;
+        float* xdp = a.Xd;
+        int* xs = a.Xs;
         for (int r = g0; r < g1; r += 8)
         {
             byte* p = a.W + (a.RowBytes * r);
             Vector128<float> acc0 = Vector128<float>.Zero, acc1 = acc0;
             for (int b = 0; b < nb; b++, p += Q4GroupBlock)
             {
-                sbyte* xp = a.Xq + (b * 32);
+                sbyte* xp = xq + (b * 32);
                 Vector128<sbyte> x0 = AdvSimd.LoadVector128(xp), x1 = AdvSimd.LoadVector128(xp + 16);
 
                 // unit m's low nibbles are elements 4m..4m+3 (against x0), its high nibbles 16+4m..16+4m+3 (x1);
                 // Σ nibble·x − 8·Σx is the reference's Σ (nibble − 8)·x
                 Vector128<int> s0 = Nibbles<TDot>(p + 16, x0, x1);
                 Vector128<int> s1 = Nibbles<TDot>(p + 32, x0, x1);
-                Vector128<int> bias = Vector128.Create(a.Xs[b] << 3);
+                Vector128<int> bias = Vector128.Create(xs[b] << 3);
                 s0 -= bias;
                 s1 -= bias;
                 sink.Put4(r, b, s0);
                 sink.Put4(r + 4, b, s1);
                 Vector128<ushort> h = AdvSimd.LoadVector128((ushort*)p);
-                Vector128<float> xd = Vector128.Create(a.Xd[b]);
+                Vector128<float> xd = Vector128.Create(xdp[b]);
                 acc0 += Vector128.ConvertToSingle(s0) * (ArmFp16.Lower(h) * xd);
                 acc1 += Vector128.ConvertToSingle(s1) * (ArmFp16.Upper(h) * xd);
             }
