@@ -82,18 +82,22 @@ internal sealed unsafe class KernelTable
         // The row-interleaved types (docs/interleaved.md): matrix × vector, block sums, prefill.
         MatVecQ8_0R8 = path == KernelPath.Scalar ? &ScalarKernels.Q8_0R8<NoSink>
             : x86 ? (vnni ? &X86R8Kernels.Q8_0<VnniDot, NoSink> : &X86R8Kernels.Q8_0<Avx2Dot, NoSink>)
-            : &ScalarKernels.Q8_0R8<NoSink>;
+            : sdot ? &ArmR8Kernels.Q8_0<SdotDot, NoSink> : &ArmR8Kernels.Q8_0<AdvSimdDot, NoSink>;
         MatVecQ4_0R8 = path == KernelPath.Scalar ? &ScalarKernels.Q4_0R8<NoSink>
             : x86 ? (vnni ? &X86R8Kernels.Q4_0<VnniDot, NoSink> : &X86R8Kernels.Q4_0<Avx2Dot, NoSink>)
-            : &ScalarKernels.Q4_0R8<NoSink>;
+            : sdot ? &ArmR8Kernels.Q4_0<SdotDot, NoSink> : &ArmR8Kernels.Q4_0<AdvSimdDot, NoSink>;
         SumsQ8_0R8 = path == KernelPath.Scalar ? &ScalarKernels.Q8_0R8<RecordSink>
             : x86 ? (vnni ? &X86R8Kernels.Q8_0<VnniDot, RecordSink> : &X86R8Kernels.Q8_0<Avx2Dot, RecordSink>)
-            : &ScalarKernels.Q8_0R8<RecordSink>;
+            : sdot ? &ArmR8Kernels.Q8_0<SdotDot, RecordSink> : &ArmR8Kernels.Q8_0<AdvSimdDot, RecordSink>;
         SumsQ4_0R8 = path == KernelPath.Scalar ? &ScalarKernels.Q4_0R8<RecordSink>
             : x86 ? (vnni ? &X86R8Kernels.Q4_0<VnniDot, RecordSink> : &X86R8Kernels.Q4_0<Avx2Dot, RecordSink>)
-            : &ScalarKernels.Q4_0R8<RecordSink>;
-        GemmQ8_0R8 = path == KernelPath.Scalar ? &ScalarGemm.Q8_0R8 : null;
-        GemmQ4_0R8 = path == KernelPath.Scalar ? &ScalarGemm.Q4_0R8 : null;
+            : sdot ? &ArmR8Kernels.Q4_0<SdotDot, RecordSink> : &ArmR8Kernels.Q4_0<AdvSimdDot, RecordSink>;
+        GemmQ8_0R8 = path == KernelPath.Scalar ? &ScalarGemm.Q8_0R8
+            : x86 ? null
+            : sdot ? &ArmR8Gemm.Q8_0<SdotDot> : &ArmR8Gemm.Q8_0<AdvSimdDot>;
+        GemmQ4_0R8 = path == KernelPath.Scalar ? &ScalarGemm.Q4_0R8
+            : x86 ? null
+            : sdot ? &ArmR8Gemm.Q4_0<SdotDot> : &ArmR8Gemm.Q4_0<AdvSimdDot>;
 
         // The batch's int8 activations as int16, once per dispatch, for the tiles that multiply int16.
         WidenQ8 = path == KernelPath.Avx512 ? &X86Avx512Gemm.Widen : null;
