@@ -57,4 +57,25 @@ public sealed class GgufLlamaCppCompatibilityTests
         using LlamaCppGguf? theirs = LlamaCppGguf.Open(path);
         Assert.That(theirs, Is.Null);
     }
+
+    /// <summary>
+    /// An interleaved tensor type (docs/interleaved.md) is not a ggml type, so llama.cpp refuses the file rather than
+    /// misread its bytes; the same file with the ggml type loads.
+    /// </summary>
+    [TestCase(GgmlType.Q8_0_R8, GgmlType.Q8_0)]
+    [TestCase(GgmlType.Q4_0_R8, GgmlType.Q4_0)]
+    public void LlamaCppRefusesAnInterleavedTensor(GgmlType interleaved, GgmlType plain)
+    {
+        using var temp = new TempFolder();
+        foreach (GgmlType type in new[] { plain, interleaved })
+        {
+            string path = temp.NewFile();
+            var writer = new GgufWriter();
+            writer.AddString("general.architecture", "llama");
+            writer.AddTensor("blk.0.attn_q.weight", type, [64, 8], new byte[8 * GgmlTypeInfo.RowBytes(type, 64)]);
+            writer.WriteTo(path);
+            using LlamaCppGguf? theirs = LlamaCppGguf.Open(path);
+            Assert.That(theirs is null, Is.EqualTo(type == interleaved), type.ToString());
+        }
+    }
 }

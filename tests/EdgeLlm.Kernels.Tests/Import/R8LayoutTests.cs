@@ -2,24 +2,18 @@ using EdgeLlm.Kernels.Generation;
 using EdgeLlm.Kernels.Gguf;
 using EdgeLlm.Kernels.Model;
 using EdgeLlm.Kernels.Quant;
-using EdgeLlm.Kernels.Tests.Gguf;
 using EdgeLlm.Kernels.Tests.Model;
 using EdgeLlm.Kernels.Tests.Quant;
 
 namespace EdgeLlm.Kernels.Tests.Import;
 
 /// <summary>
-/// The row-interleaved layout (docs/interleaved.md): its definition, the converter that writes it, llama.cpp's refusal
-/// of such a file, and whole models on it against the plain file of the same weights — bit-identical logits on every
-/// kernel path, since the layout changes addresses only.
+/// The row-interleaved layout (docs/interleaved.md): its definition, the converter that writes it, and the trained
+/// model on it (whole random models on every path: <see cref="Model.InterleavedModelTests"/>; llama.cpp's refusal:
+/// <see cref="Gguf.GgufLlamaCppCompatibilityTests"/>).
 /// </summary>
 public class R8LayoutTests
 {
-    private static readonly Lazy<string> Q8Plain = new(() => RandomLlama.Write(TransformerBatchTests.Shape, GgmlType.Q8_0, seed: 23));
-    private static readonly Lazy<string> Q8R8 = new(() => RandomLlama.Write(TransformerBatchTests.Shape, GgmlType.Q8_0_R8, seed: 23));
-    private static readonly Lazy<string> Q4Plain = new(() => RandomLlama.Write(TransformerBatchTests.Shape, GgmlType.Q4_0, seed: 23));
-    private static readonly Lazy<string> Q4R8 = new(() => RandomLlama.Write(TransformerBatchTests.Shape, GgmlType.Q4_0_R8, seed: 23));
-
     [TestCase(GgmlType.Q8_0, 8, 32)]
     [TestCase(GgmlType.Q8_0, 24, 96)]
     [TestCase(GgmlType.Q4_0, 8, 32)]
@@ -95,8 +89,8 @@ public class R8LayoutTests
     [TestCase(GgmlType.Q4_0)]
     public void TheConverterWritesThePlainWeightsInterleaved(GgmlType plain)
     {
-        using var a = GgufFile.Open(plain == GgmlType.Q8_0 ? Q8Plain.Value : Q4Plain.Value);
-        using var b = GgufFile.Open(plain == GgmlType.Q8_0 ? Q8R8.Value : Q4R8.Value);
+        using var a = GgufFile.Open(TransformerBatchTests.ModelPath(plain));
+        using var b = GgufFile.Open(InterleavedModelTests.ModelPath(GgmlTypeInfo.Interleaved(plain)));
         Assert.That(b.Tensors.Select(t => t.Name), Is.EqualTo(a.Tensors.Select(t => t.Name)));
         int interleaved = 0;
         foreach (GgufTensorInfo ta in a.Tensors)
@@ -120,50 +114,6 @@ public class R8LayoutTests
 
         Assert.That(interleaved, Is.EqualTo((7 * TransformerBatchTests.Shape.Layers) + 1),
             "every matrix (7 per layer and the tied embedding) interleaved");
-    }
-
-    /// <summary>llama.cpp's own GGUF reader refuses the interleaved file (an unknown tensor type), so it cannot misread it.</summary>
-    [Test]
-    public void LlamaCppRefusesAnInterleavedFile()
-    {
-        using (LlamaCppGguf? plain = LlamaCppGguf.Open(Q8Plain.Value))
-        {
-            Assert.That(plain, Is.Not.Null, "the plain file of the same weights loads");
-        }
-
-        Assert.That(LlamaCppGguf.Open(Q8R8.Value), Is.Null);
-    }
-
-    public static IEnumerable<TestCaseData> ModelCases()
-    {
-        foreach (KernelPath path in MatVecTests.Paths())
-        {
-            foreach (GgmlType plain in new[] { GgmlType.Q8_0, GgmlType.Q4_0 })
-            {
-                yield return new TestCaseData(path, plain).SetArgDisplayNames(path.ToString(), plain.ToString());
-            }
-        }
-    }
-
-    /// <summary>Prefill (the tiles) and decode steps on the interleaved file give the plain file's logits bit for bit.</summary>
-    [TestCaseSource(nameof(ModelCases))]
-    public void AModelGivesThePlainFilesLogitsBitForBit(KernelPath path, GgmlType plain)
-    {
-        MatVecTests.RequireSupported(path);
-        string a = plain == GgmlType.Q8_0 ? Q8Plain.Value : Q4Plain.Value, b = plain == GgmlType.Q8_0 ? Q8R8.Value : Q4R8.Value;
-        var o = new ModelLoadOptions { Threads = 2, KernelPath = path, KvCacheType = KvCacheType.Q8_0 };
-        using var lp = LanguageModel.Load(a, o);
-        using var lr = LanguageModel.Load(b, o);
-        Assert.That(lr.Description.WeightType, Is.EqualTo(GgmlTypeInfo.Interleaved(plain)), "the file under test is interleaved");
-        int[] prompt = TransformerBatchTests.Tokens(21, seed: 17);
-        float[] expected = lp.Prefill(prompt).ToArray();
-        Assert.That(expected.Max(Math.Abs), Is.GreaterThan(0f), "all-zero logits cannot test anything");
-        Assert.That(lr.Prefill(prompt).ToArray(), Is.EqualTo(expected), "prefill");
-        for (int step = 0; step < 4; step++)
-        {
-            int next = Kernels.Sampling.Sampler.ArgMax(lp.Logits);
-            Assert.That(lr.Decode(next).ToArray(), Is.EqualTo(lp.Decode(next).ToArray()), $"decode step {step}");
-        }
     }
 
     /// <summary>

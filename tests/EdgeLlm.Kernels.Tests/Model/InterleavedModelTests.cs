@@ -16,6 +16,9 @@ public class InterleavedModelTests
     private static readonly Lazy<string> Q8R8Model = new(() => RandomLlama.Write(TransformerBatchTests.Shape, GgmlType.Q8_0_R8, seed: 23));
     private static readonly Lazy<string> Q4R8Model = new(() => RandomLlama.Write(TransformerBatchTests.Shape, GgmlType.Q4_0_R8, seed: 23));
 
+    /// <summary>The interleaved twin of <see cref="TransformerBatchTests.ModelPath"/>'s model (the same weights).</summary>
+    internal static string ModelPath(GgmlType type) => type == GgmlType.Q8_0_R8 ? Q8R8Model.Value : Q4R8Model.Value;
+
     public static IEnumerable<TestCaseData> Cases()
     {
         foreach (KernelPath path in MatVecTests.Paths())
