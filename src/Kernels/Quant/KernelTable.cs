@@ -92,8 +92,13 @@ internal sealed unsafe class KernelTable
         SumsQ4_0R8 = path == KernelPath.Scalar ? &ScalarKernels.Q4_0R8<RecordSink>
             : x86 ? (vnni ? &X86R8Kernels.Q4_0<VnniDot, RecordSink> : &X86R8Kernels.Q4_0<Avx2Dot, RecordSink>)
             : &ScalarKernels.Q4_0R8<RecordSink>;
-        GemmQ8_0R8 = path == KernelPath.Scalar ? &ScalarGemm.Q8_0R8 : null;
-        GemmQ4_0R8 = path == KernelPath.Scalar ? &ScalarGemm.Q4_0R8 : null;
+        GemmQ8_0R8 = path == KernelPath.Scalar ? &ScalarGemm.Q8_0R8
+            : path == KernelPath.Avx512 ? &X86Avx512Gemm.Q8_0R8
+            : x86 ? (vnni ? &X86Gemm.Q8_0R8Vnni : Avx512F.VL.IsSupported ? &X86Gemm.Q8_0R8Wide : &X86Gemm.Q8_0R8Narrow)
+            : null;
+        GemmQ4_0R8 = path == KernelPath.Scalar ? &ScalarGemm.Q4_0R8
+            : x86 ? (vnni ? &X86Gemm.Q4_0R8<VnniDot> : &X86Gemm.Q4_0R8<Avx2Dot>)
+            : null;
 
         // The batch's int8 activations as int16, once per dispatch, for the tiles that multiply int16.
         WidenQ8 = path == KernelPath.Avx512 ? &X86Avx512Gemm.Widen : null;
