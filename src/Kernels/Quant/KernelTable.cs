@@ -93,10 +93,11 @@ internal sealed unsafe class KernelTable
             : x86 ? (vnni ? &X86R8Kernels.Q4_0<VnniDot, RecordSink> : &X86R8Kernels.Q4_0<Avx2Dot, RecordSink>)
             : sdot ? &ArmR8Kernels.Q4_0<SdotDot, RecordSink> : &ArmR8Kernels.Q4_0<AdvSimdDot, RecordSink>;
         GemmQ8_0R8 = path == KernelPath.Scalar ? &ScalarGemm.Q8_0R8
-            : x86 ? null
+            : path == KernelPath.Avx512 ? &X86Avx512Gemm.Q8_0R8
+            : x86 ? (vnni ? &X86Gemm.Q8_0R8Vnni : Avx512F.VL.IsSupported ? &X86Gemm.Q8_0R8Wide : &X86Gemm.Q8_0R8Narrow)
             : sdot ? &ArmR8Gemm.Q8_0<SdotDot> : &ArmR8Gemm.Q8_0<AdvSimdDot>;
         GemmQ4_0R8 = path == KernelPath.Scalar ? &ScalarGemm.Q4_0R8
-            : x86 ? null
+            : x86 ? (vnni ? &X86Gemm.Q4_0R8<VnniDot> : &X86Gemm.Q4_0R8<Avx2Dot>)
             : sdot ? &ArmR8Gemm.Q4_0<SdotDot> : &ArmR8Gemm.Q4_0<AdvSimdDot>;
 
         // The batch's int8 activations as int16, once per dispatch, for the tiles that multiply int16.
@@ -154,7 +155,7 @@ internal sealed unsafe class KernelTable
 
     public delegate*<in MatVecArgs, int, int, RecordSink, void> SumsQ4_0R8 { get; }
 
-    /// <summary>Prefill tiles of the interleaved types; null where the path has none (the matrix × vector kernel per token).</summary>
+    /// <summary>Prefill tiles of the interleaved types.</summary>
     public delegate*<in MatVecArgs, int, int, void> GemmQ8_0R8 { get; }
 
     public delegate*<in MatVecArgs, int, int, void> GemmQ4_0R8 { get; }

@@ -63,7 +63,7 @@ internal static unsafe class MatVec
         }
 
         // Tiles that multiply int16 get the batch widened once here rather than once per chunk and thread.
-        if (tokens > 1 && k.WidenQ8 != null && (m0.Type == GgmlType.Q8_0 || m1.Type == GgmlType.Q8_0 || m2.Type == GgmlType.Q8_0))
+        if (tokens > 1 && k.WidenQ8 != null && (ReadsInt16(m0.Type) || ReadsInt16(m1.Type) || ReadsInt16(m2.Type)))
         {
             short* x16 = xq!.Wide16;
             k.WidenQ8(xq.Qs, x16, xq.Length, xq.Capacity, tokens);
@@ -74,6 +74,9 @@ internal static unsafe class MatVec
         int chunk = tokens > 1 ? ChunkRowsBatch(rows, pool.Threads) : ChunkRows(rows, pool.Threads);
         pool.Run(rows, chunk, &FusedBody, &f);
     }
+
+    /// <summary>Whether the type's prefill tile reads <see cref="MatVecArgs.X16"/> where the table widens (<see cref="KernelTable.WidenQ8"/>).</summary>
+    private static bool ReadsInt16(GgmlType type) => type is GgmlType.Q8_0 or GgmlType.Q8_0_R8;
 
     private static void Add(ref FusedArgs f, in WeightMatrix m, float* x, int xStride, Q8Activations? xq, int tokens, float* y, int yStride, KernelTable k)
     {

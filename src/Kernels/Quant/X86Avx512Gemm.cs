@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using EdgeLlm.Kernels.Gguf;
 
 namespace EdgeLlm.Kernels.Quant;
 
@@ -35,10 +36,19 @@ internal static unsafe class X86Avx512Gemm
     [ThreadStatic]
     private static short[]? ThreadX16;
 
-    public static void Q8_0(in MatVecArgs a, int r0, int r1)
+    public static void Q8_0(in MatVecArgs a, int r0, int r1) => Run(a, r0, r1, interleaved: false);
+
+    /// <summary>
+    /// <see cref="GgmlType.Q8_0_R8"/>: the same tile, unpacked from the file's units with one widening and one
+    /// permute per vector instead of transposes (<see cref="UnpackR8"/>).
+    /// </summary>
+    public static void Q8_0R8(in MatVecArgs a, int r0, int r1) => Run(a, r0, r1, interleaved: true);
+
+    private static void Run(in MatVecArgs a, int r0, int r1, bool interleaved)
     {
         int nb = a.Blocks;
-        int r = r0;
+        int r = X86Gemm.FirstTileRow(r0, r1, interleaved);
+        X86Gemm.Rest(a, r0, r, q8: true, interleaved);
         if (nb <= X86Gemm.MaxBlocks && r + TileRows <= r1)
         {
             byte* raw = stackalloc byte[(nb * 1024) + (nb * TileRows * sizeof(float)) + 64];
@@ -63,7 +73,15 @@ internal static unsafe class X86Avx512Gemm
 
                 for (; r + TileRows <= r1; r += TileRows)
                 {
-                    Unpack(a, r, u, dw);
+                    if (interleaved)
+                    {
+                        UnpackR8(a, r, u, dw);
+                    }
+                    else
+                    {
+                        Unpack(a, r, u, dw);
+                    }
+
                     var next = new X86Gemm.TilePrefetch(a, r + TileRows, r1, (a.Tokens + Pass - 1) / Pass);
                     for (int t = 0; t < a.Tokens; t += Pass)
                     {
@@ -82,7 +100,7 @@ internal static unsafe class X86Avx512Gemm
             }
         }
 
-        X86Gemm.Rest(a, r, r1, q8: true);
+        X86Gemm.Rest(a, r, r1, q8: true, interleaved);
     }
 
     /// <summary>
@@ -134,6 +152,34 @@ internal static unsafe class X86Avx512Gemm
                     Avx.StoreAligned((int*)(o + (j * 64)), lo[j]);
                     Avx.StoreAligned((int*)(o + ((j + 8) * 64)), hi[j]);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows r..r+15 (r a multiple of eight: two groups) of a Q8_0_R8 matrix into the tile of <see cref="Unpack"/>.
+    /// vpmovsxbw of a 32-byte unit j (elements 4j..4j+3 of eight rows) puts row k's pairs 2j and 2j+1 in 32-bit lanes
+    /// 2k and 2k+1; one vpermt2d over both groups' widened units gathers the even lanes (pair 2j of rows 0..15),
+    /// another the odd lanes (pair 2j+1).
+    /// </summary>
+    private static void UnpackR8(in MatVecArgs a, int r, byte* u, float* dw)
+    {
+        long gb = a.RowBytes * RowInterleave.Rows;
+        Vector512<int> even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        Vector512<int> odd = even + Vector512<int>.One;
+        byte* p0 = a.W + (a.RowBytes * r);
+        for (int b = 0; b < a.Blocks; b++, p0 += 8 * 34)
+        {
+            byte* p1 = p0 + gb;
+            X86Gemm.Scales(p0).Store(dw + (b * 16));
+            X86Gemm.Scales(p1).Store(dw + (b * 16) + 8);
+            byte* o = u + (b * 1024);
+            for (int j = 0; j < 8; j++)
+            {
+                Vector512<int> w0 = Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)(p0 + 16 + (j * 32)))).AsInt32();
+                Vector512<int> w1 = Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)(p1 + 16 + (j * 32)))).AsInt32();
+                Avx512F.PermuteVar16x32x2(w0, even, w1).StoreAligned((int*)(o + (2 * j * 64)));
+                Avx512F.PermuteVar16x32x2(w0, odd, w1).StoreAligned((int*)(o + (((2 * j) + 1) * 64)));
             }
         }
     }

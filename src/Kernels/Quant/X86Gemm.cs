@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using EdgeLlm.Kernels.Gguf;
 
 namespace EdgeLlm.Kernels.Quant;
 
@@ -15,6 +16,8 @@ namespace EdgeLlm.Kernels.Quant;
 /// bit the single-token kernels'. Unsigned weights: Q4_0 nibbles n with Σ(n − 8)·x = Σn·x − 8·Σx; Q8_0 bytes
 /// u = w + 128 with Σw·x = Σu·x − 128·Σx, on AVX2 split into nibbles u = 16·h + l (vpmaddubsw would saturate on u·x),
 /// on AVX-VNNI whole (vpdpbusd does not). Rows left over (fewer than sixteen) run the matrix × vector kernel per token.
+/// The interleaved types (docs/interleaved.md) run the same tiles: their file units already are the tile's vectors,
+/// so only the unpacking differs (<see cref="UnpackR8"/>: no transposes), and a tile starts on a group of eight.
 /// </summary>
 internal static unsafe class X86Gemm
 {
@@ -52,14 +55,42 @@ internal static unsafe class X86Gemm
     }
 
     /// <summary>
-    /// One byte plane per tile (Q4_0 nibbles; Q8_0 bytes + 128 on VNNI), four tokens per pass. Internal so tests can
-    /// run the Q8_0 one-plane layout with a step that emulates vpdpbusd on CPUs without AVX-VNNI.
+    /// <see cref="GgmlType.Q8_0_R8"/> as <see cref="Q8_0Wide"/>: the same tile, unpacked from the file's units without
+    /// transposes (docs/interleaved.md).
     /// </summary>
-    internal static void OnePlane<TStep>(in MatVecArgs a, int r0, int r1, bool q8)
+    public static void Q8_0R8Wide(in MatVecArgs a, int r0, int r1) => TwoPlanes(a, r0, r1, wide: true, interleaved: true);
+
+    /// <summary><see cref="GgmlType.Q8_0_R8"/> as <see cref="Q8_0Narrow"/>.</summary>
+    public static void Q8_0R8Narrow(in MatVecArgs a, int r0, int r1) => TwoPlanes(a, r0, r1, wide: false, interleaved: true);
+
+    /// <summary><see cref="GgmlType.Q8_0_R8"/> as <see cref="Q8_0Vnni"/>.</summary>
+    public static void Q8_0R8Vnni(in MatVecArgs a, int r0, int r1) => OnePlane<VnniTileStep>(a, r0, r1, q8: true, interleaved: true);
+
+    /// <summary><see cref="GgmlType.Q4_0_R8"/> as <see cref="Q4_0{TDot}"/>.</summary>
+    public static void Q4_0R8<TDot>(in MatVecArgs a, int r0, int r1)
+        where TDot : struct, IX86Dot
+    {
+        if (typeof(TDot) == typeof(VnniDot))
+        {
+            OnePlane<VnniTileStep>(a, r0, r1, q8: false, interleaved: true);
+        }
+        else
+        {
+            OnePlane<Avx2TileStep>(a, r0, r1, q8: false, interleaved: true);
+        }
+    }
+
+    /// <summary>
+    /// One byte plane per tile (Q4_0 nibbles; Q8_0 bytes + 128 on VNNI), four tokens per pass; the matrix is the
+    /// interleaved type when <paramref name="interleaved"/> (only the unpacking differs). Internal so tests can run the
+    /// Q8_0 one-plane layout with a step that emulates vpdpbusd on CPUs without AVX-VNNI.
+    /// </summary>
+    internal static void OnePlane<TStep>(in MatVecArgs a, int r0, int r1, bool q8, bool interleaved = false)
         where TStep : struct, IX86TileStep
     {
         int nb = a.Blocks;
-        int r = r0;
+        int r = FirstTileRow(r0, r1, interleaved);
+        Rest(a, r0, r, q8, interleaved);
         if (nb <= MaxBlocks)
         {
             byte* raw = stackalloc byte[(nb * 512) + (nb * TileRows * sizeof(float)) + 32];
@@ -68,7 +99,11 @@ internal static unsafe class X86Gemm
             int shift = q8 ? 7 : 3;
             for (; r + TileRows <= r1; r += TileRows)
             {
-                if (q8)
+                if (interleaved)
+                {
+                    UnpackR8(a, r, u, dw, q8, twoPlanes: false);
+                }
+                else if (q8)
                 {
                     UnpackQ8(a, r, u, dw, twoPlanes: false);
                 }
@@ -86,14 +121,18 @@ internal static unsafe class X86Gemm
             }
         }
 
-        Rest(a, r, r1, q8);
+        Rest(a, r, r1, q8, interleaved);
     }
 
-    /// <summary>Q8_0 on AVX2: bytes + 128 as two nibble planes, two or four tokens per pass (tests run both).</summary>
-    internal static void TwoPlanes(in MatVecArgs a, int r0, int r1, bool wide)
+    /// <summary>
+    /// Q8_0 (or Q8_0_R8 when <paramref name="interleaved"/>) on AVX2: bytes + 128 as two nibble planes, two or four
+    /// tokens per pass (tests run both).
+    /// </summary>
+    internal static void TwoPlanes(in MatVecArgs a, int r0, int r1, bool wide, bool interleaved = false)
     {
         int nb = a.Blocks;
-        int r = r0;
+        int r = FirstTileRow(r0, r1, interleaved);
+        Rest(a, r0, r, q8: true, interleaved);
         if (nb <= MaxBlocks)
         {
             byte* raw = stackalloc byte[(nb * 1024) + (nb * TileRows * sizeof(float)) + 32];
@@ -101,7 +140,15 @@ internal static unsafe class X86Gemm
             float* dw = (float*)(u + (nb * 1024));
             for (; r + TileRows <= r1; r += TileRows)
             {
-                UnpackQ8(a, r, u, dw, twoPlanes: true);
+                if (interleaved)
+                {
+                    UnpackR8(a, r, u, dw, q8: true, twoPlanes: true);
+                }
+                else
+                {
+                    UnpackQ8(a, r, u, dw, twoPlanes: true);
+                }
+
                 if (wide)
                 {
                     var next = new TilePrefetch(a, r + TileRows, r1, (a.Tokens + 3) / 4);
@@ -123,15 +170,33 @@ internal static unsafe class X86Gemm
             }
         }
 
-        Rest(a, r, r1, q8: true);
+        Rest(a, r, r1, q8: true, interleaved);
     }
 
-    /// <summary>Rows [r, r1) that do not fill a tile: the matrix × vector kernel, token by token.</summary>
-    internal static void Rest(in MatVecArgs a, int r, int r1, bool q8)
+    /// <summary>
+    /// The first row of the range's first tile: the range's start, or for an interleaved matrix the next group
+    /// boundary (a tile is two whole groups of eight rows; the rows before it run <see cref="Rest"/>).
+    /// </summary>
+    internal static int FirstTileRow(int r0, int r1, bool interleaved) =>
+        interleaved ? Math.Min((r0 + RowInterleave.Rows - 1) & ~(RowInterleave.Rows - 1), r1) : r0;
+
+    /// <summary>
+    /// Rows [r, r1) that do not fill a tile: the matrix × vector kernel, token by token (the interleaved types': those
+    /// of <see cref="X86R8Kernels"/>, which run a partly covered group on the scalar reference).
+    /// </summary>
+    internal static void Rest(in MatVecArgs a, int r, int r1, bool q8, bool interleaved = false)
     {
         for (int t = 0; r < r1 && t < a.Tokens; t++)
         {
-            if (q8)
+            if (interleaved && q8)
+            {
+                X86R8Kernels.Q8_0<Avx2Dot, NoSink>(a.ForToken(t), r, r1, default);
+            }
+            else if (interleaved)
+            {
+                X86R8Kernels.Q4_0<Avx2Dot, NoSink>(a.ForToken(t), r, r1, default);
+            }
+            else if (q8)
             {
                 X86Kernels.Q8_0<Avx2Dot, NoSink>(a.ForToken(t), r, r1, default);
             }
@@ -251,6 +316,60 @@ internal static unsafe class X86Gemm
             }
         }
     }
+
+    /// <summary>
+    /// Rows r..r+15 (r a multiple of eight) of a Q8_0_R8 or Q4_0_R8 matrix into the tile of <see cref="UnpackQ8"/> or
+    /// <see cref="UnpackQ4"/>. The file's 32-byte units already hold four elements of eight rows, one row per 32-bit
+    /// lane, so each unit is one load and one or two stores: no transposes. Q8_0: unit j is step j (bytes + 128, split
+    /// into two nibble planes for AVX2); Q4_0: unit m's low nibbles are step m, its high nibbles step m + 4. The eight
+    /// scales of a group are converted in SIMD lanes (<see cref="X86Fp16"/>, bit for bit the table).
+    /// </summary>
+    internal static void UnpackR8(in MatVecArgs a, int r, byte* u, float* dw, bool q8, bool twoPlanes)
+    {
+        long gb = a.RowBytes * RowInterleave.Rows; // one group of eight rows
+        int bb = q8 ? 8 * 34 : 8 * 18;             // one group block
+        Vector256<byte> bias = Vector256.Create((byte)0x80), mask = Vector256.Create((byte)0x0F);
+        for (int g = 0; g < 2; g++)
+        {
+            byte* p = a.W + (a.RowBytes * r) + (g * gb);
+            for (int b = 0; b < a.Blocks; b++, p += bb)
+            {
+                Scales(p).Store(dw + (b * 16) + (g * 8));
+                if (!q8)
+                {
+                    byte* o = u + (b * 512) + (g * 32);
+                    for (int m = 0; m < 4; m++)
+                    {
+                        Vector256<byte> q = Avx.LoadVector256(p + 16 + (m * 32));
+                        Avx.StoreAligned(o + (m * 64), q & mask);
+                        Avx.StoreAligned(o + ((m + 4) * 64), Avx2.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & mask);
+                    }
+                }
+                else if (twoPlanes)
+                {
+                    byte* o = u + (b * 1024) + (g * 64);
+                    for (int j = 0; j < 8; j++)
+                    {
+                        Vector256<byte> x = Avx.LoadVector256(p + 16 + (j * 32)) ^ bias;
+                        Avx.StoreAligned(o + (j * 128), x & mask);
+                        Avx.StoreAligned(o + (j * 128) + 32, Avx2.ShiftRightLogical(x.AsUInt16(), 4).AsByte() & mask);
+                    }
+                }
+                else
+                {
+                    byte* o = u + (b * 512) + (g * 32);
+                    for (int j = 0; j < 8; j++)
+                    {
+                        Avx.StoreAligned(o + (j * 64), Avx.LoadVector256(p + 16 + (j * 32)) ^ bias);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The eight f16 scales of an interleaved group block as floats, lane k = row k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Scales(byte* p) => X86Fp16.ToSingle(Avx2.ConvertToVector256Int32((ushort*)p));
 
     /// <summary>Transposes eight vectors of eight 32-bit units in place: afterwards v[j] holds unit j of every input, input k in lane k.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
