@@ -88,12 +88,4 @@ internal static unsafe class OneHeadAttention
         }
     }
 #endif
-
-    /// <summary>Bytes from a cache row's start to KV head <paramref name="kvHead"/>'s slice.</summary>
-    public static long HeadOffset(KvCacheType type, int kvHead, int hd) => type switch
-    {
-        KvCacheType.F32 => (long)kvHead * hd * sizeof(float),
-        KvCacheType.F16 => (long)kvHead * hd * sizeof(ushort),
-        _ => (long)kvHead * hd / Quant.Q8_0.BlockSize * Quant.Q8_0.BlockBytes,
-    };
 }

@@ -65,7 +65,7 @@ internal sealed unsafe class Transformer
         _pool = pool;
         _kt = kernels;
         ContextLength = contextLength;
-        Cache = new KvCache(_c.EffectiveLayers, contextLength, _c.KvDim, kvCacheType);
+        Cache = new KvCache(_c.EffectiveLayers, contextLength, _c.KvDim, _c.HeadDim, kvCacheType);
         const int B = MaxBatch;
         _x = Pinned(B * _c.Dim);
         _xb = Pinned(B * _c.Dim);
@@ -215,10 +215,10 @@ internal sealed unsafe class Transformer
             var args = new AttnArgs
             {
                 Attend = _attend,
-                Keys = Cache.KeyData,
-                Values = Cache.ValueData,
-                RowBytes = Cache.RowBytes,
-                PassRows = (long)pass * Cache.ContextLength,
+                Keys = Cache.KeyRows(pass, 0),
+                Values = Cache.ValueRows(pass, 0),
+                RowBytes = Cache.HeadBytes,
+                HeadStride = Cache.HeadStride,
                 Type = Cache.Type,
                 Q = pq,
                 Out = patt,
@@ -268,13 +268,12 @@ internal sealed unsafe class Transformer
         int scStride = (a->ScratchStride - RoundUp(hd, 16)) / g;
         float* tmp = sc + (g * scStride);
         long rb = a->RowBytes;
-        byte* keys = a->Keys + (a->PassRows * rb), values = a->Values + (a->PassRows * rb);
         for (int i = i0; i < i1; i++)
         {
             int t = i / kvHeads, kv = i % kvHeads;
-            long rowOffset = OneHeadAttention.HeadOffset(a->Type, kv, hd);
+            long rows = kv * a->HeadStride; // the KV head's own run of positions (KvCache's layout)
             long headOffset = ((long)t * a->Dim) + ((long)kv * g * hd);
-            a->Attend(a->Type, g, a->Q + headOffset, hd, keys + rowOffset, values + rowOffset, rb, a->Pos0 + t + 1, a->Scale, sc, scStride, a->Out + headOffset, tmp);
+            a->Attend(a->Type, g, a->Q + headOffset, hd, a->Keys + rows, a->Values + rows, rb, a->Pos0 + t + 1, a->Scale, sc, scStride, a->Out + headOffset, tmp);
         }
     }
 
@@ -400,7 +399,7 @@ internal sealed unsafe class Transformer
         public byte* Keys;
         public byte* Values;
         public long RowBytes;
-        public long PassRows;
+        public long HeadStride;
         public KvCacheType Type;
         public float* Q;
         public float* Out;

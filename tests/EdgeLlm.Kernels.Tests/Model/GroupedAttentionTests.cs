@@ -50,7 +50,7 @@ public unsafe class GroupedAttentionTests
         var rng = new Random((group * 1000) + (hd * 7) + n + (int)type);
         const int kvHeads = 2, kvHead = 1; // the second KV head: the row offset is exercised
         int kvDim = kvHeads * hd;
-        var cache = new KvCache(1, n, kvDim, type);
+        var cache = new KvCache(1, n, kvDim, hd, type);
         for (int p = 0; p < n; p++)
         {
             cache.Store(0, p, Row(rng, kvDim, 2f), Row(rng, kvDim, 2f));
@@ -62,10 +62,9 @@ public unsafe class GroupedAttentionTests
         float[] sc = new float[group * scStride];
         float[] o = new float[group * hd];
         float[] tmp = new float[hd];
-        long rowOffset = OneHeadAttention.HeadOffset(type, kvHead, hd);
         fixed (float* pq = q, psc = sc, po = o, pt = tmp)
         {
-            k.Attention(hd, group, type)(type, group, pq, hd, cache.KeyData + rowOffset, cache.ValueData + rowOffset, cache.RowBytes, n, scale, psc, scStride, po, pt);
+            k.Attention(hd, group, type)(type, group, pq, hd, cache.KeyRows(0, kvHead), cache.ValueRows(0, kvHead), cache.HeadBytes, n, scale, psc, scStride, po, pt);
         }
 
         // the twin: one head at a time on the path's own vector operations (the scalar ones on the scalar path)

@@ -14,7 +14,7 @@ public class KvCacheTests
     [TestCase(KvCacheType.Q8_0, 6 * 34)]
     public void StoresAndReadsBackEachFormat(KvCacheType type, int rowBytes)
     {
-        var cache = new KvCache(passes: 2, contextLength: 8, kvDim: 192, type);
+        var cache = new KvCache(passes: 2, contextLength: 8, kvDim: 192, headDim: 64, type);
         Assert.That(cache.Bytes, Is.EqualTo(2L * 2 * 8 * rowBytes));
         var rng = new Random(3);
         float[] k = Quant.BlockFormatTests.RandomVector(rng, 192), v = Quant.BlockFormatTests.RandomVector(rng, 192);
@@ -30,12 +30,64 @@ public class KvCacheTests
 
         cache.ReadValue(1, 5, 128, back);
         Assert.That(back[63], Is.EqualTo(v[191]).Within((tol * v.Skip(128).Max(MathF.Abs)) + 1e-7f));
+
+        // a read across two heads' runs (the layout is head-major: docs/architecture.md, "Memory")
+        float[] across = new float[64];
+        cache.ReadKey(1, 5, 32, across);
+        Assert.That(across[40], Is.EqualTo(k[72]).Within((tol * amax) + 1e-7f));
+    }
+
+    /// <summary>
+    /// One KV head's positions are one contiguous run (what the attention kernels walk), heads and passes after each
+    /// other: every position of every head of every pass reads back its own values.
+    /// </summary>
+    [TestCase(KvCacheType.F32)]
+    [TestCase(KvCacheType.Q8_0)]
+    public void EachHeadsHistoryIsOneContiguousRun(KvCacheType type)
+    {
+        const int passes = 2, ctx = 5, hd = 32, heads = 3;
+        var cache = new KvCache(passes, ctx, heads * hd, hd, type);
+        Assert.That(cache.HeadStride, Is.EqualTo((long)ctx * cache.HeadBytes));
+        unsafe
+        {
+            Assert.That((long)(cache.KeyRows(1, 0) - cache.KeyRows(0, 0)), Is.EqualTo(heads * cache.HeadStride), "passes after all heads");
+            Assert.That((long)(cache.KeyRows(0, 2) - cache.KeyRows(0, 1)), Is.EqualTo(cache.HeadStride));
+        }
+
+        for (int pass = 0; pass < passes; pass++)
+        {
+            for (int pos = 0; pos < ctx; pos++)
+            {
+                // position p of head h holds the constant (pass, head, pos) code, exact in every format
+                float[] row = Enumerable.Range(0, heads * hd).Select(i => (float)((pass * 100) + ((i / hd) * 10) + pos)).ToArray();
+                cache.Store(pass, pos, row, row);
+            }
+        }
+
+        float[] one = new float[hd];
+        for (int pass = 0; pass < passes; pass++)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                for (int pos = 0; pos < ctx; pos++)
+                {
+                    unsafe
+                    {
+                        KvCache.Read(cache.KeyRows(pass, h) + ((long)pos * cache.HeadBytes), type, 0, one);
+                    }
+
+                    float expected = (pass * 100) + (h * 10) + pos;
+                    Assert.That(one, Has.All.EqualTo(expected).Within(expected / 127f), $"pass {pass} head {h} position {pos}");
+                }
+            }
+        }
     }
 
     [Test]
     public void Q8_0CacheNeedsHeadsOfWholeBlocks()
     {
-        Assert.Throws<ArgumentException>(() => _ = new KvCache(1, 4, 48, KvCacheType.Q8_0));
+        Assert.Throws<ArgumentException>(() => _ = new KvCache(1, 4, 96, 48, KvCacheType.Q8_0));
+        Assert.Throws<ArgumentException>(() => _ = new KvCache(1, 4, 96, 40), "not a whole number of heads");
         using var lm = LanguageModel.Load(TestModels.Stories260K(GgmlType.F32), new ModelLoadOptions { Threads = 1, KvCacheType = KvCacheType.F16 });
         Assert.That(lm.Transformer.Cache.Type, Is.EqualTo(KvCacheType.F16));
         Assert.Throws<ArgumentException>(() => LanguageModel.Load(TestModels.Stories260K(GgmlType.F32), new ModelLoadOptions { KvCacheType = KvCacheType.Q8_0 }));
@@ -50,7 +102,7 @@ public class KvCacheTests
         using var shaped = LanguageModel.Load(TransformerBatchTests.ModelPath(GgmlType.Q8_0), new ModelLoadOptions { Threads = 1, KvCacheType = KvCacheType.Auto });
         Assert.That(shaped.Config.HeadDim % 32, Is.Zero);
         Assert.That(shaped.Transformer.Cache.Type, Is.EqualTo(KvCacheType.Q8_0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new KvCache(1, 4, 64, KvCacheType.Auto));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new KvCache(1, 4, 64, 64, KvCacheType.Auto));
     }
 
     /// <summary>
