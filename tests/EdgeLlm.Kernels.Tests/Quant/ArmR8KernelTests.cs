@@ -288,24 +288,13 @@ public unsafe class ArmR8KernelTests
         return xq;
     }
 
-    private static MatVecArgs Args(in WeightMatrix m, Q8Activations xq, float* y, int tokens, int yStride, KernelTable k) => new()
+    private static MatVecArgs Args(in WeightMatrix m, Q8Activations xq, float* y, int tokens, int yStride, KernelTable k)
     {
-        W = m.Data,
-        RowBytes = m.RowBytes,
-        Cols = m.Cols,
-        Blocks = m.Cols / 32,
-        Xq = xq.Qs,
-        Xd = xq.Scales,
-        Xs = xq.Sums,
-        Y = y,
-        Type = m.Type,
-        Quantized = m.Type == GgmlType.Q8_0_R8 ? k.MatVecQ8_0R8 : k.MatVecQ4_0R8,
-        Gemm = m.Type == GgmlType.Q8_0_R8 ? k.GemmQ8_0R8 : k.GemmQ4_0R8,
-        Tokens = tokens,
-        XStride = xq.Capacity,
-        XBlockStride = xq.Capacity / 32,
-        YStride = yStride,
-    };
+        MatVecArgs a = TileArgs.For(m, xq, tokens, y, yStride);
+        a.Quantized = m.Type == GgmlType.Q8_0_R8 ? k.MatVecQ8_0R8 : k.MatVecQ4_0R8;
+        a.Gemm = m.Type == GgmlType.Q8_0_R8 ? k.GemmQ8_0R8 : k.GemmQ4_0R8;
+        return a;
+    }
 
     private static void AssertBitEqual(float[] actual, float[] expected, string what)
     {

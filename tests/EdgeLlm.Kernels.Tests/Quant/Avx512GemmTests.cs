@@ -35,8 +35,8 @@ public unsafe class Avx512GemmTests
         fixed (float* py = y, pr = yRef)
         {
             var m = new WeightMatrix(GgmlType.Q8_0, pw, rows, cols);
-            X86Avx512Gemm.Q8_0(Args(m, xq, tokens, py, rows), 0, rows);
-            ScalarGemm.Q8_0(Args(m, xq, tokens, pr, rows), 0, rows);
+            X86Avx512Gemm.Q8_0(TileArgs.For(m, xq, tokens, py, rows), 0, rows);
+            ScalarGemm.Q8_0(TileArgs.For(m, xq, tokens, pr, rows), 0, rows);
         }
 
         AssertSameBits(y, yRef, rows);
@@ -80,7 +80,7 @@ public unsafe class Avx512GemmTests
         {
             var m = new WeightMatrix(GgmlType.Q8_0, pw, rows, cols);
             MatVec.MultiplyFused(pool, k, null, 0, xq, tokens, rows, m, py);
-            ScalarGemm.Q8_0(Args(m, xq, tokens, pr, rows), 0, rows);
+            ScalarGemm.Q8_0(TileArgs.For(m, xq, tokens, pr, rows), 0, rows);
         }
 
         AssertSameBits(y, yRef, rows);
@@ -95,23 +95,6 @@ public unsafe class Avx512GemmTests
         Assert.That(KernelTable.For(KernelPath.Avx512).WidenQ8 != null, "the Avx512 Q8_0 tile reads int16 activations");
         Assert.That(KernelTable.For(KernelPath.Avx2).WidenQ8 == null, "the AVX2 tiles read int8 activations");
     }
-
-    private static MatVecArgs Args(in WeightMatrix m, Q8Activations xq, int tokens, float* y, int yStride) => new()
-    {
-        W = m.Data,
-        RowBytes = m.RowBytes,
-        Cols = m.Cols,
-        Blocks = m.Cols / 32,
-        Xq = xq.Qs,
-        Xd = xq.Scales,
-        Xs = xq.Sums,
-        Y = y,
-        Type = GgmlType.Q8_0,
-        Tokens = tokens,
-        XStride = xq.Capacity,
-        XBlockStride = xq.Capacity / 32,
-        YStride = yStride,
-    };
 
     private static void AssertSameBits(float[] y, float[] yRef, int rows)
     {

@@ -122,7 +122,7 @@ public unsafe class X86R8GemmTests
         {
             var m = new WeightMatrix(type, pw, rows, cols);
             MatVec.MultiplyFused(pool, k, null, 0, xq, tokens, rows, m, py);
-            Reference(type, Args(m, xq, tokens, pr, rows), 0, rows);
+            Reference(type, TileArgs.For(m, xq, tokens, pr, rows), 0, rows);
         }
 
         AssertSameBits(y, yRef, rows);
@@ -169,7 +169,7 @@ public unsafe class X86R8GemmTests
 
                 fixed (float* pr = refs[i])
                 {
-                    Reference(type, Args(ms[i], xq, tokens, pr, rows), 0, rows);
+                    Reference(type, TileArgs.For(ms[i], xq, tokens, pr, rows), 0, rows);
                 }
             }
         }
@@ -288,8 +288,8 @@ public unsafe class X86R8GemmTests
         fixed (float* py = y, pr = yRef)
         {
             var m = new WeightMatrix(type, pw, rows, cols);
-            gemm(Args(m, xq, tokens, py, ys), r0, r1);
-            Reference(type, Args(m, xq, tokens, pr, ys), r0, r1);
+            gemm(TileArgs.For(m, xq, tokens, py, ys), r0, r1);
+            Reference(type, TileArgs.For(m, xq, tokens, pr, ys), r0, r1);
         }
 
         AssertSameBits(y, yRef, ys);
@@ -305,8 +305,8 @@ public unsafe class X86R8GemmTests
         fixed (float* py = y, pr = yRef)
         {
             var m = new WeightMatrix(type, pw, rows, cols);
-            gemm(Args(m, xq, tokens, py, rows), r0, r1, flag);
-            Reference(type, Args(m, xq, tokens, pr, rows), r0, r1);
+            gemm(TileArgs.For(m, xq, tokens, py, rows), r0, r1, flag);
+            Reference(type, TileArgs.For(m, xq, tokens, pr, rows), r0, r1);
         }
 
         AssertSameBits(y, yRef, rows);
@@ -352,23 +352,6 @@ public unsafe class X86R8GemmTests
         Array.Fill(y, BitConverter.Int32BitsToSingle(Sentinel));
         return y;
     }
-
-    private static MatVecArgs Args(in WeightMatrix m, Q8Activations xq, int tokens, float* y, int yStride) => new()
-    {
-        W = m.Data,
-        RowBytes = m.RowBytes,
-        Cols = m.Cols,
-        Blocks = m.Cols / 32,
-        Xq = xq.Qs,
-        Xd = xq.Scales,
-        Xs = xq.Sums,
-        Y = y,
-        Type = m.Type,
-        Tokens = tokens,
-        XStride = xq.Capacity,
-        XBlockStride = xq.Capacity / 32,
-        YStride = yStride,
-    };
 
     private static void AssertSameBits(float[] y, float[] yRef, int stride)
     {
