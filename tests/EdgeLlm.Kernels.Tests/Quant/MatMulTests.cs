@@ -107,22 +107,7 @@ public unsafe class MatMulTests
                 MatVec.Multiply(m, row, one, yRef.AsSpan(t * rows, rows), refPool, scalar);
             }
 
-            var a = new MatVecArgs
-            {
-                W = pw,
-                RowBytes = m.RowBytes,
-                Cols = cols,
-                Blocks = cols / 32,
-                Xq = xq.Qs,
-                Xd = xq.Scales,
-                Xs = xq.Sums,
-                Y = py,
-                Type = GgmlType.Q8_0,
-                Tokens = tokens,
-                XStride = xq.Capacity,
-                XBlockStride = xq.Capacity / 32,
-                YStride = rows,
-            };
+            MatVecArgs a = TileArgs.For(m, xq, tokens, py, rows);
             X86Gemm.TwoPlanes(a, 0, rows, wide);
         }
 
