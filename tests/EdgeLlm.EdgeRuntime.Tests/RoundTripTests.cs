@@ -91,8 +91,12 @@ public class RoundTripTests
         await client.WaitAsync(a => a.Any(r => r.Id == "long" && r.Type == "token"), Wait, "the first token");
         await client.PublishAsync(service.Topics.Cancel, """{"id":"long"}""");
         var done = await client.WaitFinalAsync("long", Wait);
+
+        // Uncancelled, the prompt would run to the model's 2 048-token context ("length"). How many tokens arrive
+        // before the cancel does is the broker's and the scheduler's business (575 in one loaded CI run at the
+        // slow model's ~600 tok/s), so the count is only bounded by that natural end.
         Assert.That(done.Str("finish_reason"), Is.EqualTo("cancelled"));
-        Assert.That(done.Int("completion_tokens"), Is.LessThan(500));
+        Assert.That(done.Int("completion_tokens"), Is.GreaterThan(0).And.LessThan(2048));
     }
 
     [Test]
