@@ -171,8 +171,8 @@ internal static unsafe class X86Avx512Gemm
         for (int b = 0; b < a.Blocks; b++, p0 += 8 * 34)
         {
             byte* p1 = p0 + gb;
-            X86Gemm.Scales(p0).Store(dw + (b * 16));
-            X86Gemm.Scales(p1).Store(dw + (b * 16) + 8);
+            X86R8Kernels.Scales(p0).Store(dw + (b * 16));
+            X86R8Kernels.Scales(p1).Store(dw + (b * 16) + 8);
             byte* o = u + (b * 1024);
             for (int j = 0; j < 8; j++)
             {

@@ -334,7 +334,7 @@ internal static unsafe class X86Gemm
             byte* p = a.W + (a.RowBytes * r) + (g * gb);
             for (int b = 0; b < a.Blocks; b++, p += bb)
             {
-                Scales(p).Store(dw + (b * 16) + (g * 8));
+                X86R8Kernels.Scales(p).Store(dw + (b * 16) + (g * 8));
                 if (!q8)
                 {
                     byte* o = u + (b * 512) + (g * 32);
@@ -366,10 +366,6 @@ internal static unsafe class X86Gemm
             }
         }
     }
-
-    /// <summary>The eight f16 scales of an interleaved group block as floats, lane k = row k.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Scales(byte* p) => X86Fp16.ToSingle(Avx2.ConvertToVector256Int32((ushort*)p));
 
     /// <summary>Transposes eight vectors of eight 32-bit units in place: afterwards v[j] holds unit j of every input, input k in lane k.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -147,5 +147,5 @@ internal static unsafe class X86R8Kernels
 
     /// <summary>The group block's eight f16 scales as floats, lane k = row k.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Scales(byte* p) => X86Fp16.ToSingle(Avx2.ConvertToVector256Int32((ushort*)p));
+    internal static Vector256<float> Scales(byte* p) => X86Fp16.ToSingle(Avx2.ConvertToVector256Int32((ushort*)p));
 }
