@@ -21,6 +21,8 @@ internal static unsafe class MatVec
             MatVecArgs a = Args(w, px, xq, py, k);
             pool.Run(w.Rows, ChunkRows(w.Rows, pool.Threads), &Body, &a);
         }
+
+        GC.KeepAlive(xq); // the kernels read its pinned arrays through raw pointers: it must outlive them
     }
 
     /// <summary>
@@ -73,6 +75,7 @@ internal static unsafe class MatVec
         int rows = f.End2 > 0 ? f.End2 : f.End1 > 0 ? f.End1 : f.End0;
         int chunk = tokens > 1 ? ChunkRowsBatch(rows, pool.Threads) : ChunkRows(rows, pool.Threads);
         pool.Run(rows, chunk, &FusedBody, &f);
+        GC.KeepAlive(xq); // as in Multiply
     }
 
     /// <summary>Whether the type's prefill tile reads <see cref="MatVecArgs.X16"/> where the table widens (<see cref="KernelTable.WidenQ8"/>).</summary>
@@ -233,6 +236,8 @@ internal static unsafe class MatVec
             };
             kernel(a, r0, r1, sink);
         }
+
+        GC.KeepAlive(xq); // as in Multiply
     }
 
     private static void Check(in WeightMatrix w, ReadOnlySpan<float> x, Q8Activations? xq, Span<float> y)

@@ -128,6 +128,7 @@ public unsafe class ArmR8KernelTests
                 {
                     MatVecArgs a = Args(m, xq, py, 1, rows, k);
                     a.Quantized(a, r0, r1, default);
+                    GC.KeepAlive(xq); // the kernel read its pinned arrays through raw pointers
                 }
 
                 AssertBitEqual(yn, yr, $"production kernel, rows [{r0}, {r1})");
@@ -164,6 +165,7 @@ public unsafe class ArmR8KernelTests
                 {
                     MatVecArgs ar = Args(m, xq, pr, tokens, yStride, reference);
                     ar.Gemm(ar, 0, rows);
+                    GC.KeepAlive(xq); // the kernel read its pinned arrays through raw pointers
                 }
 
                 foreach (Func<int, (int, int)> range in Ranges)
@@ -181,6 +183,7 @@ public unsafe class ArmR8KernelTests
                         ar.Gemm(ar, r0, r1);
                         MatVecArgs a = Args(m, xq, py, tokens, yStride, k);
                         a.Gemm(a, r0, r1);
+                        GC.KeepAlive(xq); // the kernel read its pinned arrays through raw pointers
                     }
 
                     AssertBitEqual(y, yr, $"{tokens} tokens, rows [{r0}, {r1})");

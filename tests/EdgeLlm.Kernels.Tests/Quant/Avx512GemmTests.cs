@@ -37,6 +37,7 @@ public unsafe class Avx512GemmTests
             var m = new WeightMatrix(GgmlType.Q8_0, pw, rows, cols);
             X86Avx512Gemm.Q8_0(TileArgs.For(m, xq, tokens, py, rows), 0, rows);
             ScalarGemm.Q8_0(TileArgs.For(m, xq, tokens, pr, rows), 0, rows);
+            GC.KeepAlive(xq); // the kernel read its pinned arrays through raw pointers
         }
 
         AssertSameBits(y, yRef, rows);
@@ -81,6 +82,7 @@ public unsafe class Avx512GemmTests
             var m = new WeightMatrix(GgmlType.Q8_0, pw, rows, cols);
             MatVec.MultiplyFused(pool, k, null, 0, xq, tokens, rows, m, py);
             ScalarGemm.Q8_0(TileArgs.For(m, xq, tokens, pr, rows), 0, rows);
+            GC.KeepAlive(xq); // the kernel read its pinned arrays through raw pointers
         }
 
         AssertSameBits(y, yRef, rows);

@@ -109,6 +109,7 @@ public unsafe class MatMulTests
 
             MatVecArgs a = TileArgs.For(m, xq, tokens, py, rows);
             X86Gemm.TwoPlanes(a, 0, rows, wide);
+            GC.KeepAlive(xq); // the kernel read its pinned arrays through raw pointers
         }
 
         for (int i = 0; i < y.Length; i++)
@@ -146,23 +147,9 @@ public unsafe class MatMulTests
                 MatVec.Multiply(m, row, one, yRef.AsSpan(t * rows, rows), refPool, scalar);
             }
 
-            var a = new MatVecArgs
-            {
-                W = pw,
-                RowBytes = m.RowBytes,
-                Cols = cols,
-                Blocks = cols / 32,
-                Xq = xq.Qs,
-                Xd = xq.Scales,
-                Xs = xq.Sums,
-                Y = py,
-                Type = type,
-                Tokens = tokens,
-                XStride = xq.Capacity,
-                XBlockStride = xq.Capacity / 32,
-                YStride = rows,
-            };
+            MatVecArgs a = TileArgs.For(m, xq, tokens, py, rows);
             X86Gemm.OnePlane<EmulatedVnniStep>(a, 0, rows, type == GgmlType.Q8_0);
+            GC.KeepAlive(xq); // the kernel read its pinned arrays through raw pointers
         }
 
         for (int i = 0; i < y.Length; i++)

@@ -123,6 +123,7 @@ public unsafe class X86R8GemmTests
             var m = new WeightMatrix(type, pw, rows, cols);
             MatVec.MultiplyFused(pool, k, null, 0, xq, tokens, rows, m, py);
             Reference(type, TileArgs.For(m, xq, tokens, pr, rows), 0, rows);
+            GC.KeepAlive(xq); // the kernel read its pinned arrays through raw pointers
         }
 
         AssertSameBits(y, yRef, rows);
@@ -170,6 +171,7 @@ public unsafe class X86R8GemmTests
                 fixed (float* pr = refs[i])
                 {
                     Reference(type, TileArgs.For(ms[i], xq, tokens, pr, rows), 0, rows);
+                    GC.KeepAlive(xq); // the kernel read its pinned arrays through raw pointers
                 }
             }
         }
@@ -290,6 +292,7 @@ public unsafe class X86R8GemmTests
             var m = new WeightMatrix(type, pw, rows, cols);
             gemm(TileArgs.For(m, xq, tokens, py, ys), r0, r1);
             Reference(type, TileArgs.For(m, xq, tokens, pr, ys), r0, r1);
+            GC.KeepAlive(xq); // the kernel read its pinned arrays through raw pointers
         }
 
         AssertSameBits(y, yRef, ys);
@@ -307,6 +310,7 @@ public unsafe class X86R8GemmTests
             var m = new WeightMatrix(type, pw, rows, cols);
             gemm(TileArgs.For(m, xq, tokens, py, rows), r0, r1, flag);
             Reference(type, TileArgs.For(m, xq, tokens, pr, rows), r0, r1);
+            GC.KeepAlive(xq); // the kernel read its pinned arrays through raw pointers
         }
 
         AssertSameBits(y, yRef, rows);
